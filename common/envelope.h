@@ -1,0 +1,22 @@
+/* envelope.h — what every storypipe message must be before a transform sees
+ * it (non-empty, within the size limit, UTF-8, a JSON object with a known
+ * schema_version), and the dead-letter record for one that is not. */
+#ifndef SP_ENVELOPE_H
+#define SP_ENVELOPE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "stage.h"
+
+/* Parse and check one input. Returns the object, or NULL with `fail` set to
+ * one of: empty, too_large, invalid_utf8, invalid_json, not_object,
+ * missing_field, wrong_type, unknown_schema_version. */
+json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
+
+/* The news.dlq record for an input: stage, reason, detail, where the input
+ * came from and its original bytes (base64). */
+json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,
+                      const void *key, size_t key_len, const void *orig, size_t len);
+
+#endif

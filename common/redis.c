@@ -1,0 +1,81 @@
+/* redis.c — connecting to Redis from a URL (see redis.h). */
+#include "redis.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+typedef struct redis_url {
+    char *host, *port, *password, *path;
+} redis_url;
+
+static void url_free(redis_url *r) {
+    curl_free(r->host);
+    curl_free(r->port);
+    curl_free(r->password);
+    curl_free(r->path);
+}
+
+static int url_parse(const char *url, redis_url *r) {
+    CURLU *u = curl_url();
+    char *scheme = NULL;
+    int ok;
+    memset(r, 0, sizeof *r);
+    ok = u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && strcmp(scheme, "redis") == 0 &&
+         curl_url_get(u, CURLUPART_HOST, &r->host, 0) == CURLUE_OK;
+    if (ok) {
+        curl_url_get(u, CURLUPART_PORT, &r->port, 0);
+        curl_url_get(u, CURLUPART_PASSWORD, &r->password, CURLU_URLDECODE);
+        curl_url_get(u, CURLUPART_PATH, &r->path, 0);
+    }
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    if (!ok) url_free(r);
+    return ok ? 0 : -1;
+}
+
+int sp_redis_url_valid(const char *url) {
+    redis_url r;
+    if (url_parse(url, &r) != 0) return 0;
+    url_free(&r);
+    return 1;
+}
+
+static int command_ok(redisContext *c, redisReply *rep, const char *what) {
+    int ok = rep && rep->type != REDIS_REPLY_ERROR;
+    if (!ok) sp_log(SP_LOG_ERROR, "redis_failed", "%s: %s", what, rep ? rep->str : c->errstr);
+    if (rep) freeReplyObject(rep);
+    return ok;
+}
+
+redisContext *sp_redis_connect(const char *url) {
+    redis_url r;
+    redisContext *c;
+    struct timeval tv = {2, 0};
+    const char *db;
+
+    if (url_parse(url, &r) != 0) {
+        sp_log(SP_LOG_ERROR, "redis_url_invalid", "not a redis:// URL");
+        return NULL;
+    }
+    c = redisConnectWithTimeout(r.host, r.port ? atoi(r.port) : 6379, tv);
+    if (c == NULL || c->err) {
+        sp_log(SP_LOG_WARN, "redis_unavailable", "%s:%s: %s", r.host, r.port ? r.port : "6379",
+               c ? c->errstr : "out of memory");
+        if (c) redisFree(c);
+        url_free(&r);
+        return NULL;
+    }
+    redisSetTimeout(c, (struct timeval){5, 0});
+    db = r.path && r.path[0] == '/' && r.path[1] ? r.path + 1 : NULL;
+    if ((r.password && *r.password && !command_ok(c, redisCommand(c, "AUTH %s", r.password), "AUTH")) ||
+        (db && !command_ok(c, redisCommand(c, "SELECT %s", db), "SELECT"))) {
+        redisFree(c);
+        c = NULL;
+    }
+    url_free(&r);
+    return c;
+}

@@ -1,0 +1,14 @@
+/* redis.h — connecting to Redis from a redis:// URL
+ * (redis://[:password@]host[:port][/db]), with AUTH and SELECT done. */
+#ifndef SP_REDIS_H
+#define SP_REDIS_H
+
+#include <hiredis/hiredis.h>
+
+/* Connect; NULL (after a log line) when the URL is bad or Redis is down. */
+redisContext *sp_redis_connect(const char *url);
+
+/* 1 if `url` parses as a redis:// URL, else 0. */
+int sp_redis_url_valid(const char *url);
+
+#endif

@@ -1,0 +1,148 @@
+/* stage.c — sp_stage_main(): option parsing, signals, and the one function
+ * that turns an input into outputs or a dead letter, shared by the Kafka and
+ * --stdio loops (see stage.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "log.h"
+#include "metrics.h"
+#include "runtime.h"
+#include "util.h"
+
+volatile sig_atomic_t sp_stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    sp_stop_requested = 1;
+}
+
+void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value) {
+    if (ob->n == ob->cap) {
+        ob->cap = ob->cap ? ob->cap * 2 : 8;
+        ob->v = sp_xrealloc(ob->v, ob->cap * sizeof *ob->v);
+    }
+    ob->v[ob->n].output = output;
+    ob->v[ob->n].key = key ? sp_xstrdup(key) : NULL;
+    ob->v[ob->n].value = value;
+    ob->n++;
+}
+
+void sp_outbox_clear(sp_outbox *ob) {
+    for (size_t i = 0; i < ob->n; i++) {
+        free(ob->v[i].key);
+        json_decref(ob->v[i].value);
+    }
+    ob->n = 0;
+}
+
+void sp_fail_set(sp_fail *f, const char *reason, const char *fmt, ...) {
+    va_list ap;
+    snprintf(f->reason, sizeof f->reason, "%s", reason);
+    va_start(ap, fmt);
+    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+    va_end(ap);
+}
+
+json_t *sp_json_member(json_t *obj, const char *key, json_type type, int required, sp_fail *fail) {
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || (json_is_null(v) && type != JSON_NULL)) {
+        if (required) sp_fail_set(fail, "missing_field", "%s is missing", key);
+        return NULL;
+    }
+    if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v))) {
+        sp_fail_set(fail, "wrong_type", "%s has the wrong type", key);
+        return NULL;
+    }
+    return v;
+}
+
+const char *sp_json_string(json_t *obj, const char *key, int required, sp_fail *fail) {
+    json_t *v = sp_json_member(obj, key, JSON_STRING, required, fail);
+    return v ? json_string_value(v) : NULL;
+}
+
+sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const void *key,
+                             size_t key_len, const sp_input *in) {
+    sp_fail fail;
+    json_t *msg;
+    sp_result r = SP_REJECT;
+    int64_t backoff = 100;
+
+    memset(&fail, 0, sizeof fail);
+    atomic_fetch_add(&sp_stats.consumed, 1);
+    msg = sp_envelope_parse(buf, len, rt->cfg.max_message_bytes, &fail);
+    while (msg) {
+        r = rt->def->transform(rt->state, msg, in, &rt->out, &fail);
+        if (r != SP_TRANSIENT) break;
+        sp_outbox_clear(&rt->out);
+        atomic_fetch_add(&sp_stats.retries, 1);
+        sp_log(SP_LOG_WARN, "transform_retry", "transient failure (%s: %s); retrying in %lld ms",
+               fail.reason, fail.detail, (long long)backoff);
+        for (int64_t until = sp_mono_ms() + backoff; sp_mono_ms() < until && !sp_stop_requested;) {
+            if (rt->idle) rt->idle(rt->idle_arg);
+            else sp_sleep_ms(50);
+            atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+        }
+        if (sp_stop_requested) {
+            json_decref(msg);
+            return SP_TRANSIENT;
+        }
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+    }
+    json_decref(msg);
+    if (r == SP_OK) return SP_OK;
+    if (fail.reason[0] == '\0') sp_fail_set(&fail, "transform_failed", "rejected by the %s", rt->def->name);
+    sp_outbox_clear(&rt->out);
+    sp_emit(&rt->out, SP_OUTPUT_DLQ, NULL, sp_dlq_record(rt->def->name, &fail, in, key, key_len, buf, len));
+    if (key && key_len) { /* keep the input's key so the DLQ stays partitioned like the input */
+        free(rt->out.v[0].key);
+        rt->out.v[0].key = sp_xstrndup(key, key_len);
+    }
+    sp_metrics_dead_letter(fail.reason);
+    if (sp_log_enabled(SP_LOG_DEBUG))
+        sp_log(SP_LOG_DEBUG, "dead_letter", "%s: %s", fail.reason, fail.detail);
+    return SP_REJECT;
+}
+
+int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
+    sp_runtime rt;
+    struct sigaction sa;
+    int rc;
+
+    memset(&rt, 0, sizeof rt);
+    rt.def = def;
+    sp_log_init(def->name);
+    rc = sp_config_parse(&rt.cfg, def, argc, argv);
+    if (rc >= 0) {
+        sp_config_free(&rt.cfg);
+        return rc;
+    }
+    if (def->direct && (rc = def->direct()) >= 0) {
+        sp_config_free(&rt.cfg);
+        return rc;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (def->init && (rc = def->init(&rt.state)) != 0) {
+        sp_config_free(&rt.cfg);
+        return rc;
+    }
+    if (sp_metrics_start(def->name, (const char *const *)def->outputs, rt.cfg.n_outputs,
+                         rt.cfg.metrics_addr, rt.cfg.metrics_port) != 0) {
+        rc = SP_EXIT_CONFIG;
+    } else {
+        rc = rt.cfg.stdio ? sp_run_stdio(&rt) : sp_run_kafka(&rt);
+    }
+    sp_metrics_stop();
+    sp_outbox_clear(&rt.out);
+    free(rt.out.v);
+    if (def->fini) def->fini(rt.state);
+    sp_config_free(&rt.cfg);
+    return rc;
+}

@@ -1,0 +1,117 @@
+/* stage.h — the stage runtime every storypipe service is built on.
+ *
+ * A service is a transform from one input message to 0..N output messages.
+ * The runtime owns everything around it, written once here:
+ *
+ *   consume -> check the envelope -> transform -> produce -> commit
+ *
+ * in three modes: Kafka exactly-once (transactions, the default), Kafka
+ * at-least-once (idempotent producer, offsets stored behind a per-partition
+ * watermark of acknowledged outputs) and --stdio (JSON Lines filter).
+ * Input that is empty, too large, not UTF-8, not JSON, not an object, or of
+ * an unknown schema_version never reaches the transform: it goes to the
+ * dead-letter output with a reason code, as does input the transform rejects.
+ *
+ * A service's main() fills an sp_stage_def and calls sp_stage_main(). */
+#ifndef SP_STAGE_H
+#define SP_STAGE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SP_SCHEMA_VERSION 1
+#define SP_MAX_OUTPUTS 4
+
+/* What the transform gets to know about where its input came from. */
+typedef struct sp_input {
+    const char *topic;  /* NULL in --stdio mode */
+    int32_t partition;  /* -1 in --stdio mode */
+    int64_t offset;     /* -1 in --stdio mode */
+    long line;          /* line number in --stdio mode, else 0 */
+} sp_input;
+
+/* One message a transform emits. */
+typedef struct sp_out {
+    int output;   /* index into sp_stage_def.outputs */
+    char *key;    /* partitioning key (owned) */
+    json_t *value;
+} sp_out;
+
+/* The messages a transform emits for one input; reset by the runtime. */
+typedef struct sp_outbox {
+    sp_out *v;
+    size_t n, cap;
+} sp_outbox;
+
+/* Append a message to output `output`, keyed by `key` (copied).
+ * `value` is stolen. */
+void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value);
+void sp_outbox_clear(sp_outbox *ob);
+
+/* Why an input is dead-lettered: a machine-readable reason code
+ * ([a-z][a-z0-9_]*) and a human-readable detail. */
+typedef struct sp_fail {
+    char reason[48];
+    char detail[512];
+} sp_fail;
+
+void sp_fail_set(sp_fail *f, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* What a transform returns. */
+typedef enum {
+    SP_OK = 0,         /* outbox holds the outputs (possibly none) */
+    SP_REJECT = 1,     /* the input is bad: dead-letter it with `fail` */
+    SP_TRANSIENT = 2,  /* a dependency is down: retry the same input later */
+} sp_result;
+
+typedef sp_result (*sp_transform_fn)(void *state, json_t *msg, const sp_input *in,
+                                     sp_outbox *out, sp_fail *fail);
+
+/* A service-specific command-line option, also read from `env`. */
+typedef struct sp_option {
+    const char *name;      /* long option name, without "--" */
+    const char *arg;       /* argument name for --help, or NULL for a flag */
+    const char *env;       /* environment variable, or NULL */
+    const char *help;
+    const char **value;    /* where the value goes (flags get "1") */
+} sp_option;
+
+typedef struct sp_stage_def {
+    const char *name;        /* "cleaner": service, default group and DLQ stage name */
+    const char *summary;     /* one line for --help */
+    const char *input;       /* input topic name without prefix, e.g. "raw" */
+    const char *outputs[SP_MAX_OUTPUTS]; /* output topic names without prefix */
+    const sp_option *options;            /* extra options, {0}-terminated, or NULL */
+    const char *usage_extra;             /* extra --help text, or NULL */
+    /* Called after options are parsed; return 0 or a process exit code. */
+    int (*init)(void **state);
+    sp_transform_fn transform;
+    void (*fini)(void *state);
+    /* Optional: handles modes that bypass the runtime (e.g. --html FILE).
+     * Return -1 to go on with the runtime, else the exit code. */
+    int (*direct)(void);
+} sp_stage_def;
+
+/* Parse options and env, run the stage until SIGINT/SIGTERM (or EOF in
+ * --stdio mode). Returns the process exit code (see sp_exit codes). */
+int sp_stage_main(const sp_stage_def *def, int argc, char **argv);
+
+/* Exit codes (sysexits.h values, documented in --help and README). */
+enum {
+    SP_EXIT_OK = 0,
+    SP_EXIT_USAGE = 64,       /* bad flags */
+    SP_EXIT_DATAERR = 65,     /* --stdio: some input went to the dead-letter output */
+    SP_EXIT_UNAVAILABLE = 69, /* broker, Redis or a file could not be reached */
+    SP_EXIT_SOFTWARE = 70,    /* a fatal error (e.g. the producer was fenced) */
+    SP_EXIT_CONFIG = 78,      /* a configuration value was rejected */
+};
+
+/* Helpers for transforms: fetch a member of an object, with type checks
+ * that fill `fail` (missing_field / wrong_type) on error. */
+const char *sp_json_string(json_t *obj, const char *key, int required, sp_fail *fail);
+json_t *sp_json_member(json_t *obj, const char *key, json_type type, int required,
+                       sp_fail *fail);
+
+#endif

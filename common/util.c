@@ -1,0 +1,137 @@
+/* util.c — small helpers every stage needs (see util.h). */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+void sp_now_rfc3339(char *buf, size_t len) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+int64_t sp_mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sp_sleep_ms(int64_t ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static void out_of_memory(size_t n) {
+    fprintf(stderr, "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory (%zu bytes)\"}\n", n);
+    abort();
+}
+
+void *sp_xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) out_of_memory(n);
+    return p;
+}
+
+void *sp_xrealloc(void *p, size_t n) {
+    p = realloc(p, n ? n : 1);
+    if (p == NULL) out_of_memory(n);
+    return p;
+}
+
+char *sp_xstrdup(const char *s) { return sp_xstrndup(s, strlen(s)); }
+
+char *sp_xstrndup(const char *s, size_t n) {
+    char *p = sp_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+int sp_utf8_valid(const char *buf, size_t len) {
+    const unsigned char *s = (const unsigned char *)buf, *end = s + len;
+    while (s < end) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        size_t need;
+        unsigned cp, min;
+        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+        else return 0;
+        if ((size_t)(end - s) <= need) return 0;
+        for (size_t i = 1; i <= need; i++) {
+            if ((s[i] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        s += need + 1;
+    }
+    return 1;
+}
+
+char *sp_base64_encode(const void *data, size_t len) {
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = data;
+    char *out = sp_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+    size_t i = 0;
+    for (; i + 2 < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        *o++ = tbl[v >> 18];
+        *o++ = tbl[(v >> 12) & 63];
+        *o++ = tbl[(v >> 6) & 63];
+        *o++ = tbl[v & 63];
+    }
+    if (i < len) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
+        *o++ = tbl[v >> 18];
+        *o++ = tbl[(v >> 12) & 63];
+        *o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+char *sp_read_file(const char *path, size_t max, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t cap = 65536, n = 0;
+    char *buf;
+    if (f == NULL) return NULL;
+    buf = sp_xmalloc(cap + 1);
+    for (;;) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n > max) {
+            free(buf);
+            if (f != stdin) fclose(f);
+            errno = EFBIG;
+            return NULL;
+        }
+        if (r == 0) break;
+        if (n == cap) {
+            cap *= 2;
+            buf = sp_xrealloc(buf, cap + 1);
+        }
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        if (f != stdin) fclose(f);
+        errno = e ? e : EIO;
+        return NULL;
+    }
+    if (f != stdin) fclose(f);
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}

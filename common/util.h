@@ -1,0 +1,33 @@
+/* util.h — small helpers every stage needs: time stamps, monotonic clock,
+ * allocation that never returns NULL, UTF-8 validation, base64. */
+#ifndef SP_UTIL_H
+#define SP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Write the current UTC time as RFC 3339 with milliseconds. */
+void sp_now_rfc3339(char *buf, size_t len);
+/* Milliseconds on a monotonic clock. */
+int64_t sp_mono_ms(void);
+/* Sleep for ms milliseconds (returns early on a signal). */
+void sp_sleep_ms(int64_t ms);
+
+void *sp_xmalloc(size_t n);
+void *sp_xrealloc(void *p, size_t n);
+char *sp_xstrdup(const char *s);
+char *sp_xstrndup(const char *s, size_t n);
+
+/* 1 if buf[0..len) is well-formed UTF-8 (no overlongs, surrogates or
+ * code points above U+10FFFF), else 0. */
+int sp_utf8_valid(const char *buf, size_t len);
+
+/* Base64 (RFC 4648, padded). Returns a malloc'ed NUL-terminated string. */
+char *sp_base64_encode(const void *data, size_t len);
+
+/* Read a whole file (or stdin for "-") into a malloc'ed buffer, NUL-terminated.
+ * Returns NULL and sets errno on failure or when it exceeds max bytes (EFBIG). */
+char *sp_read_file(const char *path, size_t max, size_t *len);
+
+#endif

@@ -1,0 +1,71 @@
+/* clean.c — raw document -> clean document: keeps the metadata, replaces
+ * the body by its text, title and excerpt by theirs, counts words. */
+#include "clean.h"
+
+#include <string.h>
+
+#include "util.h"
+#include "version.h"
+
+static const char *const kept[] = {"doc_id", "source", "url", "canonical_url", "content_type",
+                                   "fetched_at", "published_at", "modified_at", "wordpress", NULL};
+
+static size_t count_words(const char *s, size_t len) {
+    size_t n = 0;
+    int in_word = 0;
+    for (size_t i = 0; i < len; i++) {
+        int space = s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r';
+        if (!space && !in_word) n++;
+        in_word = !space;
+    }
+    return n;
+}
+
+static json_t *html_field(json_t *raw, const char *key) {
+    const char *v = json_string_value(json_object_get(raw, key));
+    size_t n;
+    char *t;
+    json_t *j;
+    if (v == NULL) return json_null();
+    t = clean_html_text(v, strlen(v), &n);
+    j = json_stringn(t, n);
+    free(t);
+    return j;
+}
+
+sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbox *out,
+                          sp_fail *fail) {
+    json_t *body = sp_json_member(raw, "body", JSON_STRING, 1, fail);
+    const char *ctype = body ? sp_json_string(raw, "content_type", 1, fail) : NULL;
+    const char *doc_id = ctype ? sp_json_string(raw, "doc_id", 1, fail) : NULL;
+    json_t *doc;
+    char *text;
+    size_t n;
+    (void)state;
+    (void)in;
+
+    if (doc_id == NULL) return SP_REJECT;
+    if (strcmp(ctype, "text/html") == 0)
+        text = clean_html_text(json_string_value(body), json_string_length(body), &n);
+    else if (strcmp(ctype, "text/plain") == 0)
+        text = clean_plain_text(json_string_value(body), json_string_length(body), &n);
+    else {
+        sp_fail_set(fail, "unsupported", "content_type '%s' (text/html, text/plain)", ctype);
+        return SP_REJECT;
+    }
+    doc = json_object();
+    json_object_set_new(doc, "schema_version", json_integer(SP_SCHEMA_VERSION));
+    for (int i = 0; kept[i]; i++) {
+        json_t *v = json_object_get(raw, kept[i]);
+        json_object_set(doc, kept[i], v ? v : json_null());
+    }
+    json_object_set_new(doc, "title", html_field(raw, "title"));
+    json_object_set_new(doc, "excerpt", html_field(raw, "excerpt"));
+    json_object_set_new(doc, "text", json_stringn(text, n));
+    json_object_set_new(doc, "word_count", json_integer((json_int_t)count_words(text, n)));
+    json_object_set_new(doc, "links", json_array());
+    json_object_set_new(doc, "cleaner_version", json_string(STORYPIPE_VERSION));
+    free(text);
+    sp_emit(out, 0, doc_id, doc);
+    return SP_OK;
+}

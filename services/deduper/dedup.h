@@ -1,0 +1,23 @@
+/* dedup.h — the deduper's transform and its options. */
+#ifndef DEDUP_H
+#define DEDUP_H
+
+#include "stage.h"
+
+#define DEDUP_OUT_UNIQUE 0
+#define DEDUP_OUT_DUPLICATES 1
+
+typedef struct dedup_options {
+    const char *redis_url;
+    const char *key_prefix;
+    const char *ttl_days;
+} dedup_options;
+
+extern dedup_options dedup_opts;
+
+int dedup_init(void **state);
+sp_result dedup_transform(void *state, json_t *story, const sp_input *in, sp_outbox *out,
+                          sp_fail *fail);
+void dedup_fini(void *state);
+
+#endif

@@ -1,0 +1,191 @@
+/* fetch.c — reading one source record into raw documents.
+ *
+ * A source is {"id", "kind": "file"|"inline", "path" | "content", "url"?,
+ * "format": "auto"|"text"|"html"|"wordpress_json", "name"?}. With format
+ * auto, content that is a JSON object (or array of objects) with
+ * content.rendered is a WordPress REST API post (or list), content starting
+ * with '<' is HTML, anything else plain text. */
+#include "fetch.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ids.h"
+#include "url.h"
+#include "util.h"
+#include "version.h"
+
+#define FETCH_MAX_BYTES (16u << 20)
+
+/* The fields every raw document has, filled from the source record. */
+static json_t *raw_base(json_t *source, const char *url) {
+    char ts[40];
+    json_t *src = json_pack("{s:O, s:O, s:o}", "id", json_object_get(source, "id"), "kind",
+                            json_object_get(source, "kind"), "name",
+                            json_is_string(json_object_get(source, "name"))
+                                ? json_copy(json_object_get(source, "name")) : json_null());
+    char *canon = url ? sp_url_canonical(url) : NULL;
+    json_t *doc;
+    sp_now_rfc3339(ts, sizeof ts);
+    doc = json_pack("{s:i, s:o, s:o, s:o, s:s, s:n, s:n, s:n, s:n, s:n, s:s}", "schema_version", SP_SCHEMA_VERSION,
+                    "source", src, "url", url ? json_string(url) : json_null(), "canonical_url",
+                    canon ? json_string(canon) : json_null(), "fetched_at", ts, "title", "excerpt",
+                    "published_at", "modified_at", "wordpress", "fetcher_version", STORYPIPE_VERSION);
+    free(canon);
+    return doc;
+}
+
+static void emit_doc(sp_outbox *out, json_t *doc, const char *doc_id) {
+    json_object_set_new(doc, "doc_id", json_string(doc_id));
+    sp_emit(out, 0, doc_id, doc);
+}
+
+/* WordPress gives GMT times without a zone: "2026-02-23T10:59:38". */
+static json_t *wp_time(json_t *post, const char *key) {
+    const char *s = json_string_value(json_object_get(post, key));
+    char buf[40];
+    if (s == NULL || strlen(s) != 19) return json_null();
+    snprintf(buf, sizeof buf, "%sZ", s);
+    return json_string(buf);
+}
+
+static const char *rendered(json_t *post, const char *key) {
+    json_t *v = json_object_get(post, key);
+    return json_string_value(json_is_object(v) ? json_object_get(v, "rendered") : v);
+}
+
+static json_t *int_array(json_t *a) {
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) if (json_is_integer(v)) json_array_append(out, v);
+    return out;
+}
+
+static int is_wp_post(json_t *v) {
+    return json_is_object(v) && json_is_integer(json_object_get(v, "id")) && rendered(v, "content");
+}
+
+static sp_result wp_post(json_t *source, json_t *post, sp_outbox *out, sp_fail *fail) {
+    const char *link = json_string_value(json_object_get(post, "link"));
+    const char *guid = rendered(post, "guid");
+    const char *slug = json_string_value(json_object_get(post, "slug"));
+    json_t *doc = raw_base(source, link);
+    char doc_id[SP_ID_LEN];
+    (void)fail;
+
+    json_object_set_new(doc, "content_type", json_string("text/html"));
+    json_object_set_new(doc, "body", json_string(rendered(post, "content")));
+    if (rendered(post, "title")) json_object_set_new(doc, "title", json_string(rendered(post, "title")));
+    if (rendered(post, "excerpt")) json_object_set_new(doc, "excerpt", json_string(rendered(post, "excerpt")));
+    json_object_set_new(doc, "published_at", wp_time(post, "date_gmt"));
+    json_object_set_new(doc, "modified_at", wp_time(post, "modified_gmt"));
+    json_object_set_new(doc, "wordpress",
+                        json_pack("{s:O, s:o, s:o, s:o, s:o}", "id", json_object_get(post, "id"), "link",
+                                  link ? json_string(link) : json_null(), "slug",
+                                  slug ? json_string(slug) : json_null(), "categories",
+                                  int_array(json_object_get(post, "categories")), "tags",
+                                  int_array(json_object_get(post, "tags"))));
+    /* the guid is WordPress's permanent id of a post; the link can change */
+    sp_id2("wp", guid ? guid : link ? link : json_string_value(json_object_get(doc, "body")), doc_id);
+    emit_doc(out, doc, doc_id);
+    return SP_OK;
+}
+
+static sp_result from_content(json_t *source, const char *content, size_t len, const char *format,
+                              sp_outbox *out, sp_fail *fail) {
+    const char *url = json_string_value(json_object_get(source, "url"));
+    const char *p = content;
+    char doc_id[SP_ID_LEN];
+    json_t *doc;
+
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (strcmp(format, "wordpress_json") == 0 || (strcmp(format, "auto") == 0 && (*p == '{' || *p == '['))) {
+        json_error_t err;
+        json_t *v = json_loadb(content, len, 0, &err), *post;
+        size_t i;
+        sp_result r = SP_OK;
+        if (v && is_wp_post(v)) {
+            r = wp_post(source, v, out, fail);
+        } else if (json_is_array(v) && json_array_size(v) > 0) {
+            json_array_foreach(v, i, post) {
+                if (!is_wp_post(post)) {
+                    sp_fail_set(fail, "invalid_value", "item %zu of the list is not a WordPress post", i);
+                    r = SP_REJECT;
+                    break;
+                }
+                wp_post(source, post, out, fail);
+            }
+        } else if (strcmp(format, "wordpress_json") == 0 || v != NULL) {
+            sp_fail_set(fail, "invalid_value", "not a WordPress REST API post%s%s", v ? "" : ": ", v ? "" : err.text);
+            r = SP_REJECT;
+        } else {
+            goto as_text; /* auto: text that merely starts with a bracket */
+        }
+        json_decref(v);
+        return r;
+    }
+as_text:
+    doc = raw_base(source, url);
+    json_object_set_new(doc, "content_type",
+                        json_string(strcmp(format, "html") == 0 || (strcmp(format, "auto") == 0 && *p == '<')
+                                        ? "text/html" : "text/plain"));
+    json_object_set_new(doc, "body", json_stringn(content, len));
+    if (url) {
+        const char *canon = json_string_value(json_object_get(doc, "canonical_url"));
+        sp_id2("url", canon ? canon : url, doc_id);
+    } else {
+        char h[SP_ID_LEN];
+        sp_id_hex(sp_hash64(content, len), h);
+        sp_id2("content", h, doc_id);
+    }
+    emit_doc(out, doc, doc_id);
+    return SP_OK;
+}
+
+sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_outbox *out,
+                          sp_fail *fail) {
+    const char *id = sp_json_string(source, "id", 1, fail);
+    const char *kind = id ? sp_json_string(source, "kind", 1, fail) : NULL;
+    const char *format = "auto";
+    (void)state;
+    (void)in;
+
+    if (kind == NULL) return SP_REJECT;
+    if (json_object_get(source, "format") &&
+        (format = sp_json_string(source, "format", 1, fail)) == NULL)
+        return SP_REJECT;
+    if (strcmp(format, "auto") && strcmp(format, "text") && strcmp(format, "html") &&
+        strcmp(format, "wordpress_json")) {
+        sp_fail_set(fail, "invalid_value", "unknown format '%s'", format);
+        return SP_REJECT;
+    }
+    if (strcmp(kind, "inline") == 0) {
+        json_t *c = sp_json_member(source, "content", JSON_STRING, 1, fail);
+        if (c == NULL) return SP_REJECT;
+        return from_content(source, json_string_value(c), json_string_length(c), format, out, fail);
+    }
+    if (strcmp(kind, "file") == 0) {
+        const char *path = sp_json_string(source, "path", 1, fail);
+        size_t len;
+        char *buf;
+        sp_result r;
+        if (path == NULL) return SP_REJECT;
+        buf = sp_read_file(path, FETCH_MAX_BYTES, &len);
+        if (buf == NULL) {
+            sp_fail_set(fail, errno == ENOENT ? "not_found" : errno == EFBIG ? "too_large" : "fetch_failed",
+                        "%s: %s", path, strerror(errno));
+            return SP_REJECT;
+        }
+        if (!sp_utf8_valid(buf, len) || memchr(buf, 0, len)) {
+            sp_fail_set(fail, "invalid_utf8", "%s is not UTF-8 text", path);
+            r = SP_REJECT;
+        } else {
+            r = from_content(source, buf, len, format, out, fail);
+        }
+        free(buf);
+        return r;
+    }
+    sp_fail_set(fail, "unsupported", "unknown source kind '%s' (file, inline)", kind);
+    return SP_REJECT;
+}

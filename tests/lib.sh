@@ -1,0 +1,78 @@
+# tests/lib.sh — what the shell tests share: a real Kafka broker and a real
+# redis-server on free loopback ports, started for one test and stopped when
+# it exits, and helpers to run services and count messages.
+#
+#   . "$(dirname "$0")/lib.sh"      (needs STORYPIPE_BIN: the build's bin/)
+#   env_start                        exports STORYPIPE_BROKERS, REDIS_URL, T (temp dir)
+#   svc_start NAME [ARGS...]         starts storypipe-NAME, logs in $T/NAME.log; pid in SVC_PID[NAME]
+#   count TOPIC                      committed messages in TOPIC
+#   wait_count TOPIC N SECONDS       wait until TOPIC has >= N messages
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${STORYPIPE_BIN:=$ROOT/build/bin}"
+PY=/usr/bin/python3
+declare -A SVC_PID=()
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+
+env_start() {
+  T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-test.XXXXXX")
+  trap env_stop EXIT
+  local rport
+  rport=$("$ROOT/scripts/free-port.sh")
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly "${REDIS_AOF:-no}" \
+    --dir "$T" --daemonize yes --pidfile "$T/redis.pid" --logfile "$T/redis.log" >/dev/null
+  REDIS_PORT=$rport
+  REDIS_URL="redis://127.0.0.1:$rport/0"
+  STORYPIPE_BROKERS=$("$ROOT/scripts/kafka.sh" start "$T/kafka")
+  export STORYPIPE_BROKERS REDIS_URL REDIS_PORT T
+  for _ in $(seq 1 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  log "kafka at $STORYPIPE_BROKERS, redis at $REDIS_URL, state in $T"
+}
+
+env_stop() {
+  local rc=$?
+  set +e
+  for name in "${!SVC_PID[@]}"; do kill -TERM "${SVC_PID[$name]}" 2>/dev/null; done
+  for name in "${!SVC_PID[@]}"; do wait "${SVC_PID[$name]}" 2>/dev/null; done
+  "$ROOT/scripts/kafka.sh" stop "$T/kafka"
+  [ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+  if [ "$rc" -ne 0 ]; then
+    log "test failed (rc=$rc); last service logs:"
+    for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v '"level":"info"' "$f" | tail -5; }; done >&2
+  fi
+  [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
+  exit "$rc"
+}
+
+# Kafka settings for tests: a killed member leaves the group in 6 s, not 45.
+TEST_KAFKA_OPTS=(-X consumer.session.timeout.ms=6000 -X consumer.heartbeat.interval.ms=1000)
+
+svc_start() {
+  local name=$1; shift
+  local extra=()
+  [ "$name" = deduper ] && extra=(--redis "$REDIS_URL")
+  "$STORYPIPE_BIN/storypipe-$name" "${extra[@]}" "${TEST_KAFKA_OPTS[@]}" "$@" >>"$T/$name.out" 2>>"$T/$name.log" &
+  SVC_PID[$name]=$!
+}
+
+svc_kill9() { kill -9 "${SVC_PID[$1]}" 2>/dev/null || true; wait "${SVC_PID[$1]}" 2>/dev/null || true; }
+
+svc_alive() { kill -0 "${SVC_PID[$1]}" 2>/dev/null; }
+
+consume() { "$STORYPIPE_BIN/storypipe" consume -e "$@" 2>>"$T/consume.log"; }
+
+count() { consume "$1" | wc -l; }
+
+wait_count() {
+  local topic=$1 want=$2 secs=$3 n=0 end=$((SECONDS + $3))
+  while [ $SECONDS -lt $end ]; do
+    n=$(count "$topic")
+    [ "$n" -ge "$want" ] && { echo "$n"; return 0; }
+    sleep 1
+  done
+  echo "$n"
+  return 1
+}

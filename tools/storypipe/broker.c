@@ -1,0 +1,88 @@
+/* broker.c — `storypipe broker`: librdkafka's mock cluster as an embedded
+ * Kafka broker, so the pipeline can be tried with nothing installed. It
+ * speaks the real protocol on loopback but keeps data in memory only and
+ * does not implement transaction isolation: for demos, never production. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h> /* after rdkafka.h, as it requires */
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "stage.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s) { (void)s; stop = 1; }
+
+static void usage(FILE *f) {
+    fprintf(f, "Usage: storypipe broker [OPTIONS]\n"
+               "Run an embedded in-memory Kafka broker on loopback until SIGINT/SIGTERM.\n"
+               "Prints the bootstrap address on stdout. Not durable: demos only.\n\n"
+               "      --partitions N       partitions of the pipeline topics it creates [6]\n"
+               "      --topic-prefix P     [STORYPIPE_TOPIC_PREFIX, news.]\n"
+               "      --bootstrap-file F   also write the bootstrap address to F\n"
+               "  -h, --help\n");
+}
+
+int cmd_broker(int argc, char **argv) {
+    static const struct option opts[] = {{"partitions", required_argument, 0, 'p'},
+                                         {"topic-prefix", required_argument, 0, 'P'},
+                                         {"bootstrap-file", required_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *prefix = getenv("STORYPIPE_TOPIC_PREFIX"), *file = NULL;
+    long partitions = 6;
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk;
+    rd_kafka_mock_cluster_t *mc;
+    char errstr[256];
+    int c;
+
+    if (prefix == NULL || *prefix == '\0') prefix = "news.";
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': if (sp_parse_int(optarg, 1, 1000, &partitions)) { usage(stderr); return SP_EXIT_USAGE; } break;
+        case 'P': prefix = optarg; break;
+        case 'f': file = optarg; break;
+        case 'h': usage(stdout); return SP_EXIT_OK;
+        default: usage(stderr); return SP_EXIT_USAGE;
+        }
+    }
+    conf = rd_kafka_conf_new();
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (rk == NULL) {
+        sp_log(SP_LOG_ERROR, "broker_failed", "%s", errstr);
+        return SP_EXIT_SOFTWARE;
+    }
+    mc = rd_kafka_mock_cluster_new(rk, 1);
+    if (mc == NULL) {
+        sp_log(SP_LOG_ERROR, "broker_failed", "cannot create the mock cluster");
+        rd_kafka_destroy(rk);
+        return SP_EXIT_SOFTWARE;
+    }
+    for (int i = 0; cli_pipeline_topics[i]; i++) {
+        char topic[256];
+        snprintf(topic, sizeof topic, "%s%s", prefix, cli_pipeline_topics[i]);
+        rd_kafka_mock_topic_create(mc, topic, (int)partitions, 1);
+    }
+    printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+    fflush(stdout);
+    if (file) {
+        FILE *f = fopen(file, "w");
+        if (f) {
+            fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+            fclose(f);
+        }
+    }
+    sp_log(SP_LOG_INFO, "broker_started", "embedded broker at %s", rd_kafka_mock_cluster_bootstraps(mc));
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    while (!stop) pause();
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
+    return SP_EXIT_OK;
+}
