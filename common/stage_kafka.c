@@ -345,6 +345,7 @@ static rd_kafka_t *make_client(kstage *ks, rd_kafka_type_t type) {
              !sp_kafka_set(conf, "client.id", "storypipe-consumer") &&
              !sp_kafka_set(conf, "enable.auto.commit", cfg->exactly_once ? "false" : "true") &&
              !sp_kafka_set(conf, "enable.auto.offset.store", "false") &&
+             !sp_kafka_set(conf, "auto.commit.interval.ms", "1000") &&
              !sp_kafka_set(conf, "auto.offset.reset", "earliest") &&
              !sp_kafka_set(conf, "isolation.level", "read_committed") &&
              !sp_kafka_set(conf, "enable.partition.eof", "false");

@@ -53,6 +53,8 @@ int cmd_broker(int argc, char **argv) {
         }
     }
     conf = rd_kafka_conf_new();
+    /* this client only hosts the cluster: it has no brokers to talk to */
+    rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
     rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (rk == NULL) {
         sp_log(SP_LOG_ERROR, "broker_failed", "%s", errstr);
@@ -71,11 +73,16 @@ int cmd_broker(int argc, char **argv) {
     }
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
-    if (file) {
-        FILE *f = fopen(file, "w");
-        if (f) {
-            fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mc));
-            fclose(f);
+    if (file) { /* write then rename, so a reader never sees half an address */
+        char tmp[4096];
+        FILE *f;
+        snprintf(tmp, sizeof tmp, "%s.tmp", file);
+        if ((f = fopen(tmp, "w")) == NULL || fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mc)) < 0 ||
+            fclose(f) != 0 || rename(tmp, file) != 0) {
+            sp_log(SP_LOG_ERROR, "broker_failed", "cannot write %s", file);
+            rd_kafka_mock_cluster_destroy(mc);
+            rd_kafka_destroy(rk);
+            return SP_EXIT_UNAVAILABLE;
         }
     }
     sp_log(SP_LOG_INFO, "broker_started", "embedded broker at %s", rd_kafka_mock_cluster_bootstraps(mc));

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# stage-overhead.sh — what the stage runtime costs: messages/s through a
+# pass-through stage (storypipe-passthrough) on a real Kafka broker, against
+# kcat consuming and producing the same messages in the same run.
+#
+#   bench/stage-overhead.sh            (after: cmake -S . -B build && cmake --build build)
+#
+# One broker on loopback (tests/lib.sh), N messages of ~1 KB JSON produced
+# once to an input topic with kcat, then, one after the other, on that input:
+#
+#   kcat          kcat -C (read_committed, to the end) | kcat -P into its own
+#                 topic, keys kept; timed from start until kcat -P has had
+#                 every message acknowledged and exits;
+#   exactly-once  storypipe-passthrough --delivery exactly-once, own group and
+#                 output topic; timed from process start until it has had N
+#                 outputs acknowledged (its /metrics) and the last transaction
+#                 is committed (the output's last stable offset has caught up
+#                 with its high watermark: a read_committed consumer sees all);
+#   at-least-once the same with --delivery at-least-once; timed until N outputs
+#                 are acknowledged.
+#
+# rate = N / wall-clock seconds, start-up included, nothing subtracted; the
+# stage's "steady" rate (from its first consumed input) is printed alongside.
+# Every output topic is then counted (messages and payload bytes, read
+# committed) against the input. A benchmark, not a test: the exit status says
+# whether the runs worked, not how fast they were.
+#
+# Environment:
+#   BENCH_MESSAGES     N [200000]
+#   BENCH_BYTES        approximate size of one message [1024]
+#   BENCH_PARTITIONS   partitions of every topic [6]
+#   BENCH_STAGE_OPTS   extra storypipe-passthrough flags for both modes,
+#                      e.g. "--batch-size 2000 -X producer.linger.ms=20"
+#   BENCH_EOS_OPTS, BENCH_ALO_OPTS   extra flags for one mode only
+#   BENCH_TIMEOUT      seconds without progress before a run is failed [120]
+#   STORYPIPE_BIN      the build's bin/ [build/bin]; KEEP_TMP=1 keeps the state
+set -euo pipefail
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/lib.sh"
+
+N=${BENCH_MESSAGES:-200000}
+MSG_BYTES=${BENCH_BYTES:-1024}
+PARTS=${BENCH_PARTITIONS:-6}
+STALL=${BENCH_TIMEOUT:-120}
+read -r -a STAGE_OPTS <<<"${BENCH_STAGE_OPTS:-}"
+read -r -a EOS_OPTS <<<"${BENCH_EOS_OPTS:-}"
+read -r -a ALO_OPTS <<<"${BENCH_ALO_OPTS:-}"
+IN=bench.in
+DLQ=bench.dlq
+
+[[ $N =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_MESSAGES must be a positive integer" >&2; exit 64; }
+[[ $PARTS =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_PARTITIONS must be a positive integer" >&2; exit 64; }
+for tool in kcat curl awk; do
+  command -v "$tool" >/dev/null || { echo "stage-overhead.sh: $tool not found" >&2; exit 69; }
+done
+[ -x "$STORYPIPE_BIN/storypipe-passthrough" ] ||
+  { echo "stage-overhead.sh: $STORYPIPE_BIN/storypipe-passthrough missing; build first" >&2; exit 69; }
+
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) + 0.5 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# 1234567 -> 1,234,567
+commas() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'; }
+
+# One metric's value from a /metrics text, e.g. metric "$text" messages_produced_total
+metric() { awk -v m="storypipe_$2" 'index($1, m) == 1 && (substr($1, length(m) + 1, 1) == "{" ) { s += $2 } END { printf "%d", s }' <<<"$1"; }
+
+# Sum of the end offsets of TOPIC's partitions: the high watermark, or with
+# "committed" the last stable offset (what a read_committed consumer can reach).
+end_offsets() {
+  local topic=$1 iso=read_uncommitted args=() p
+  [ "${2:-}" = committed ] && iso=read_committed
+  for ((p = 0; p < PARTS; p++)); do args+=(-t "$topic:$p:-1"); done
+  kcat -Q -b "$STORYPIPE_BROKERS" -X "isolation.level=$iso" "${args[@]}" 2>/dev/null |
+    awk '$3 == "offset" { s += $4; n++ } END { if (n == 0) exit 1; printf "%d", s }'
+}
+
+# "messages bytes" in TOPIC, read committed.
+topic_totals() {
+  kcat -C -b "$STORYPIPE_BROKERS" -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%S\n' 2>>"$T/kcat.log" |
+    awk '{ n++; b += $1 } END { printf "%d %d", n, b }'
+}
+
+# Start storypipe-passthrough in the background; its pid in STAGE_PID and its
+# metrics port in STAGE_PORT. Args: LOG-NAME, then flags.
+stage_start() {
+  local name=$1; shift
+  STAGE_PORT=$("$ROOT/scripts/free-port.sh")
+  "$STORYPIPE_BIN/storypipe-passthrough" -b "$STORYPIPE_BROKERS" --input-topic "$IN" --dlq-topic "$DLQ" \
+    --partitions "$PARTS" --metrics-port "$STAGE_PORT" --metrics-addr 127.0.0.1 --instance-id bench \
+    "$@" >"$T/$name.out" 2>"$T/$name.log" &
+  STAGE_PID=$!
+  SVC_PID[$name]=$STAGE_PID # env_stop stops it if this script dies
+}
+
+stage_stop() {
+  local name=$1 rc=0
+  kill -TERM "$STAGE_PID" 2>/dev/null || true
+  wait "$STAGE_PID" || rc=$?
+  unset "SVC_PID[$name]"
+  [ "$rc" -eq 0 ] || fail "storypipe-passthrough ($name) exited with $rc; see $T/$name.log"
+}
+
+scrape() { curl -fsS --max-time 2 "http://127.0.0.1:$STAGE_PORT/metrics" 2>/dev/null || true; }
+
+# Create the topics a stage with output OUT uses, with PARTS partitions, by
+# running the stage until it is ready (it creates its topics at start) with
+# the input still empty, then stopping it.
+create_topics() {
+  local out=$1 i
+  stage_start setup --delivery at-least-once --group bench-setup --output-topic "$out"
+  for i in $(seq 1 300); do
+    curl -fsS --max-time 1 "http://127.0.0.1:$STAGE_PORT/readyz" >/dev/null 2>&1 && break
+    kill -0 "$STAGE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  stage_stop setup
+}
+
+# Run storypipe-passthrough in MODE (exactly-once | at-least-once) into OUT
+# until N outputs are acknowledged (and, for exactly-once, committed).
+# Sets RUN_SECS, RUN_STEADY_SECS and RUN_METRICS.
+run_stage() {
+  local mode=$1 out=$2; shift 2
+  local t0 t1 tfirst="" text produced=0 consumed=0 last=-1 last_change=$SECONDS
+  log "$mode: storypipe-passthrough -> $out"
+  t0=$(now)
+  stage_start "$mode" --delivery "$mode" --group "bench-$mode" --output-topic "$out" "$@"
+  while :; do
+    text=$(scrape)
+    produced=$(metric "$text" messages_produced_total)
+    consumed=$(metric "$text" messages_consumed_total)
+    [ -z "$tfirst" ] && [ "$consumed" -gt 0 ] && tfirst=$(now)
+    if [ "$produced" -ge "$N" ]; then
+      [ "$mode" != exactly-once ] && break
+      # all acknowledged; done when no transaction is open on the output
+      [ "$(end_offsets "$out" committed)" = "$(end_offsets "$out")" ] && break
+    fi
+    kill -0 "$STAGE_PID" 2>/dev/null || fail "$mode: storypipe-passthrough died; see $T/$mode.log"
+    if [ "$produced" != "$last" ]; then last=$produced; last_change=$SECONDS; fi
+    [ $((SECONDS - last_change)) -lt "$STALL" ] ||
+      fail "$mode: no progress for ${STALL}s ($consumed consumed, $produced produced of $N)"
+    sleep 0.05
+  done
+  t1=$(now)
+  RUN_METRICS=$(scrape)
+  stage_stop "$mode"
+  RUN_SECS=$(elapsed "$t0" "$t1")
+  RUN_STEADY_SECS=$(elapsed "${tfirst:-$t0}" "$t1")
+  log "$mode: $N in ${RUN_SECS}s"
+}
+
+check_topic() {
+  local what=$1 topic=$2 got
+  got=$(topic_totals "$topic")
+  [ "$got" = "$N $IN_BYTES" ] ||
+    fail "$what: $topic holds $got (messages bytes), want $N $IN_BYTES"
+}
+
+env_start
+
+# --- input -------------------------------------------------------------------
+# Line i: "id<TAB>{"schema_version":1,"id":"id","seq":i,"text":"..."}" with the
+# text words drawn from a fixed list (seeded: the same input every run), ASCII,
+# no escapes, so the stage's re-serialisation is byte-for-byte the input.
+log "generating $N messages of ~$MSG_BYTES bytes"
+awk -v n="$N" -v size="$MSG_BYTES" 'BEGIN {
+  srand(42)
+  nw = split("storm council market election river bridge school hospital budget police " \
+             "minister festival harbour railway museum weather vote court strike energy " \
+             "farmers mayor museum airport football report inquiry housing water tax", w, " ")
+  for (i = 1; i <= n; i++) {
+    id = sprintf("m%09d", i)
+    head = sprintf("{\"schema_version\":1,\"id\":\"%s\",\"seq\":%d,\"text\":\"", id, i)
+    text = ""
+    while (length(head) + length(text) + 2 < size) text = text w[int(rand() * nw) + 1] " "
+    text = substr(text, 1, size - length(head) - 2)
+    printf "%s\t%s%s\"}\n", id, head, text
+  }
+}' >"$T/input.tsv"
+IN_BYTES=$(awk -F '\t' '{ b += length($2) } END { printf "%d", b }' "$T/input.tsv")
+
+log "creating topics ($PARTS partitions each)"
+create_topics bench.out.exactly-once
+create_topics bench.out.at-least-once
+create_topics bench.peer.out
+
+log "producing the input with kcat"
+t0=$(now)
+kcat -P -b "$STORYPIPE_BROKERS" -t "$IN" -K $'\t' -l "$T/input.tsv" 2>>"$T/kcat.log" ||
+  fail "kcat could not produce the input; see $T/kcat.log"
+INPUT_SECS=$(elapsed "$t0" "$(now)")
+[ "$(end_offsets "$IN")" = "$N" ] || fail "input topic holds $(end_offsets "$IN") messages, want $N"
+
+# --- kcat peer -----------------------------------------------------------------
+log "kcat: consume $IN | produce bench.peer.out"
+t0=$(now)
+kcat -C -b "$STORYPIPE_BROKERS" -t "$IN" -o beginning -e -q -X isolation.level=read_committed -f '%k\t%s\n' 2>>"$T/kcat.log" |
+  kcat -P -b "$STORYPIPE_BROKERS" -t bench.peer.out -K $'\t' 2>>"$T/kcat.log" ||
+  fail "the kcat pipeline failed; see $T/kcat.log"
+PEER_SECS=$(elapsed "$t0" "$(now)")
+log "kcat: $N in ${PEER_SECS}s"
+check_topic kcat bench.peer.out
+
+# --- the stage -----------------------------------------------------------------
+declare -A SECS=() STEADY=() NOTE=()
+for mode in exactly-once at-least-once; do
+  extra=("${STAGE_OPTS[@]}")
+  if [ "$mode" = exactly-once ]; then extra+=("${EOS_OPTS[@]}"); else extra+=("${ALO_OPTS[@]}"); fi
+  run_stage "$mode" "bench.out.$mode" ${extra[@]+"${extra[@]}"}
+  SECS[$mode]=$RUN_SECS
+  STEADY[$mode]=$RUN_STEADY_SECS
+  dl=$(metric "$RUN_METRICS" dead_letters_total)
+  [ "$dl" = 0 ] || fail "$mode: $dl inputs dead-lettered; see $T/$mode.log"
+  NOTE[$mode]="consumed $(metric "$RUN_METRICS" messages_consumed_total)"
+  [ "$mode" = exactly-once ] &&
+    NOTE[$mode]+=", $(metric "$RUN_METRICS" transactions_committed_total) transactions, $(metric "$RUN_METRICS" transactions_aborted_total) aborted"
+  check_topic "$mode" "bench.out.$mode"
+done
+
+# --- report --------------------------------------------------------------------
+peer_rate=$(rate "$N" "$PEER_SECS")
+avg=$((IN_BYTES / N))
+echo
+echo "stage-overhead: N=$(commas "$N") messages (~$avg B JSON, keyed), $PARTS partitions, 1 Kafka broker on loopback"
+echo "machine: nproc=$(nproc), $(uname -sm); kcat $(kcat -V 2>&1 | awk '/^Version/ { print $2; exit }'), librdkafka $(kcat -V 2>&1 | awk '/^Version/ { for (i = 1; i < NF; i++) if ($i == "librdkafka") { print $(i + 1); exit } }'), stage flags: ${BENCH_STAGE_OPTS:-(defaults)}"
+echo "input produced by kcat in ${INPUT_SECS}s ($(commas "$(rate "$N" "$INPUT_SECS")") msg/s)"
+echo
+printf '%-14s %12s %9s  %s\n' "" "msg/s" "seconds" "vs kcat"
+printf '%-14s %12s %9s  %s\n' "kcat" "$(commas "$peer_rate")" "$PEER_SECS" "consume | produce, acknowledged"
+for mode in exactly-once at-least-once; do
+  r=$(rate "$N" "${SECS[$mode]}")
+  printf '%-14s %12s %9s  %sx   (steady %s msg/s from first input; %s)\n' "$mode" "$(commas "$r")" "${SECS[$mode]}" \
+    "$(ratio "$r" "$peer_rate")" "$(commas "$(rate "$N" "${STEADY[$mode]}")")" "${NOTE[$mode]}"
+done
+echo
+for mode in exactly-once at-least-once; do
+  r=$(rate "$N" "${SECS[$mode]}")
+  echo "$mode: $(commas "$r") msg/s = $(ratio "$r" "$peer_rate")x kcat ($(commas "$peer_rate") msg/s)"
+done
