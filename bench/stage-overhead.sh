@@ -32,6 +32,8 @@
 #   BENCH_STAGE_OPTS   extra storypipe-passthrough flags for both modes,
 #                      e.g. "--batch-size 2000 -X producer.linger.ms=20"
 #   BENCH_EOS_OPTS, BENCH_ALO_OPTS   extra flags for one mode only
+#   BENCH_ROUNDS       rounds of the three runs, each into new topics; medians
+#                      are reported [1]
 #   BENCH_TIMEOUT      seconds without progress before a run is failed [120]
 #   STORYPIPE_BIN      the build's bin/ [build/bin]; KEEP_TMP=1 keeps the state
 set -euo pipefail
@@ -119,13 +121,13 @@ create_topics() {
 
 # Run storypipe-passthrough in MODE (exactly-once | at-least-once) into OUT
 # until N outputs are acknowledged (and, for exactly-once, committed).
-# Sets RUN_SECS, RUN_STEADY_SECS and RUN_METRICS.
+# Sets RUN_SECS, RUN_STEADY_SECS, RUN_CPU (its user+system seconds) and RUN_METRICS.
 run_stage() {
-  local mode=$1 out=$2; shift 2
+  local mode=$1 out=$2 group=$3; shift 3
   local t0 t1 tfirst="" text produced=0 consumed=0 last=-1 last_change=$SECONDS
   log "$mode: storypipe-passthrough -> $out"
   t0=$(now)
-  stage_start "$mode" --delivery "$mode" --group "bench-$mode" --output-topic "$out" "$@"
+  stage_start "$mode" --delivery "$mode" --group "$group" --output-topic "$out" "$@"
   while :; do
     text=$(scrape)
     produced=$(metric "$text" messages_produced_total)
@@ -144,6 +146,7 @@ run_stage() {
   done
   t1=$(now)
   RUN_METRICS=$(scrape)
+  RUN_CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$STAGE_PID/stat")
   stage_stop "$mode"
   RUN_SECS=$(elapsed "$t0" "$t1")
   RUN_STEADY_SECS=$(elapsed "${tfirst:-$t0}" "$t1")
@@ -180,10 +183,12 @@ awk -v n="$N" -v size="$MSG_BYTES" 'BEGIN {
 }' >"$T/input.tsv"
 IN_BYTES=$(awk -F '\t' '{ b += length($2) } END { printf "%d", b }' "$T/input.tsv")
 
-log "creating topics ($PARTS partitions each)"
-create_topics bench.out.exactly-once
-create_topics bench.out.at-least-once
-create_topics bench.peer.out
+ROUNDS=${BENCH_ROUNDS:-1}
+log "creating topics ($PARTS partitions each, $ROUNDS round(s))"
+for ((r = 1; r <= ROUNDS; r++)); do
+  create_topics "bench.peer.out.$r"
+  for mode in exactly-once at-least-once; do create_topics "bench.out.$mode.$r"; done
+done
 
 log "producing the input with kcat"
 t0=$(now)
@@ -192,49 +197,79 @@ kcat -P -b "$STORYPIPE_BROKERS" -t "$IN" -K $'\t' -l "$T/input.tsv" 2>>"$T/kcat.
 INPUT_SECS=$(elapsed "$t0" "$(now)")
 [ "$(end_offsets "$IN")" = "$N" ] || fail "input topic holds $(end_offsets "$IN") messages, want $N"
 
-# --- kcat peer -----------------------------------------------------------------
-log "kcat: consume $IN | produce bench.peer.out"
-t0=$(now)
-kcat -C -b "$STORYPIPE_BROKERS" -t "$IN" -o beginning -e -q -X isolation.level=read_committed -f '%k\t%s\n' 2>>"$T/kcat.log" |
-  kcat -P -b "$STORYPIPE_BROKERS" -t bench.peer.out -K $'\t' 2>>"$T/kcat.log" ||
-  fail "the kcat pipeline failed; see $T/kcat.log"
-PEER_SECS=$(elapsed "$t0" "$(now)")
-log "kcat: $N in ${PEER_SECS}s"
-check_topic kcat bench.peer.out
+# "3m1.250s" (bash times) -> seconds
+tsecs() { awk -v t="$1" 'BEGIN { split(t, a, /[ms]/); printf "%.2f", a[1] * 60 + a[2] }'; }
 
-# --- the stage -----------------------------------------------------------------
-declare -A SECS=() STEADY=() NOTE=()
-for mode in exactly-once at-least-once; do
-  extra=("${STAGE_OPTS[@]}")
-  if [ "$mode" = exactly-once ]; then extra+=("${EOS_OPTS[@]}"); else extra+=("${ALO_OPTS[@]}"); fi
-  run_stage "$mode" "bench.out.$mode" ${extra[@]+"${extra[@]}"}
-  SECS[$mode]=$RUN_SECS
-  STEADY[$mode]=$RUN_STEADY_SECS
-  dl=$(metric "$RUN_METRICS" dead_letters_total)
-  [ "$dl" = 0 ] || fail "$mode: $dl inputs dead-lettered; see $T/$mode.log"
-  NOTE[$mode]="consumed $(metric "$RUN_METRICS" messages_consumed_total)"
-  [ "$mode" = exactly-once ] &&
-    NOTE[$mode]+=", $(metric "$RUN_METRICS" transactions_committed_total) transactions, $(metric "$RUN_METRICS" transactions_aborted_total) aborted"
-  check_topic "$mode" "bench.out.$mode"
-done
+# One round: the kcat peer, then the stage in both modes, each into its own
+# topic. Appends "mode seconds steady-seconds cpu-seconds note" lines to $T/results.
+run_round() {
+  local r=$1 t0 ct mode extra dl note
+  log "round $r: kcat: consume $IN | produce bench.peer.out.$r"
+  t0=$(now)
+  # the subshell's `times`: user and system time of both kcat processes
+  ct=$( (kcat -C -b "$STORYPIPE_BROKERS" -t "$IN" -o beginning -e -q -X isolation.level=read_committed \
+           -f '%k\t%s\n' 2>>"$T/kcat.log" |
+         kcat -P -b "$STORYPIPE_BROKERS" -t "bench.peer.out.$r" -K $'\t' 2>>"$T/kcat.log") &&
+        times) || fail "the kcat pipeline failed; see $T/kcat.log"
+  PEER_SECS=$(elapsed "$t0" "$(now)")
+  read -r cu cs <<<"$(tail -1 <<<"$ct")"
+  log "round $r: kcat: $N in ${PEER_SECS}s"
+  check_topic kcat "bench.peer.out.$r"
+  echo "kcat $PEER_SECS $PEER_SECS $(awk -v a="$(tsecs "$cu")" -v b="$(tsecs "$cs")" 'BEGIN { printf "%.2f", a + b }') -" >>"$T/results"
+
+  for mode in exactly-once at-least-once; do
+    extra=("${STAGE_OPTS[@]}")
+    if [ "$mode" = exactly-once ]; then extra+=("${EOS_OPTS[@]}"); else extra+=("${ALO_OPTS[@]}"); fi
+    run_stage "$mode" "bench.out.$mode.$r" "bench-$mode-$r" ${extra[@]+"${extra[@]}"}
+    dl=$(metric "$RUN_METRICS" dead_letters_total)
+    [ "$dl" = 0 ] || fail "$mode: $dl inputs dead-lettered; see $T/$mode.log"
+    note="consumed=$(metric "$RUN_METRICS" messages_consumed_total)"
+    if [ "$mode" = exactly-once ]; then
+      note+=",transactions=$(metric "$RUN_METRICS" transactions_committed_total)"
+      note+=",aborted=$(metric "$RUN_METRICS" transactions_aborted_total)"
+    fi
+    check_topic "$mode" "bench.out.$mode.$r"
+    echo "$mode $RUN_SECS $RUN_STEADY_SECS $RUN_CPU $note" >>"$T/results"
+  done
+}
+
+: >"$T/results"
+for ((r = 1; r <= ROUNDS; r++)); do run_round "$r"; done
 
 # --- report --------------------------------------------------------------------
+# median of a mode's column (2: seconds, 3: steady seconds, 4: cpu seconds)
+median() {
+  awk -v m="$1" -v c="$2" '$1 == m { v[n++] = $c } END {
+    for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    printf "%s", n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }' "$T/results"
+}
+rounds_of() { awk -v m="$1" -v n="$N" '$1 == m { printf "%s%d", sep, n / $2 + 0.5; sep = " " }' "$T/results"; }
+us_per_msg() { awk -v s="$1" -v n="$N" 'BEGIN { printf "%.1f", s * 1e6 / n }'; }
+
+PEER_SECS=$(median kcat 2)
 peer_rate=$(rate "$N" "$PEER_SECS")
 avg=$((IN_BYTES / N))
 echo
-echo "stage-overhead: N=$(commas "$N") messages (~$avg B JSON, keyed), $PARTS partitions, 1 Kafka broker on loopback"
-echo "machine: nproc=$(nproc), $(uname -sm); kcat $(kcat -V 2>&1 | awk '/^Version/ { print $2; exit }'), librdkafka $(kcat -V 2>&1 | awk '/^Version/ { for (i = 1; i < NF; i++) if ($i == "librdkafka") { print $(i + 1); exit } }'), stage flags: ${BENCH_STAGE_OPTS:-(defaults)}"
-echo "input produced by kcat in ${INPUT_SECS}s ($(commas "$(rate "$N" "$INPUT_SECS")") msg/s)"
+echo "stage-overhead: N=$(commas "$N") messages (~$avg B JSON, keyed by id), $PARTS partitions, 1 Kafka broker on loopback"
+echo "machine: nproc=$(nproc), $(uname -sm); kcat $(kcat -V 2>&1 | awk '/^Version/ { print $2; exit }'), librdkafka $(kcat -V 2>&1 | awk '/^Version/ { for (i = 1; i < NF; i++) if ($i == "librdkafka") { print $(i + 1); exit } }')"
+echo "stage flags: ${BENCH_STAGE_OPTS:-(defaults)}${BENCH_EOS_OPTS:+; exactly-once: $BENCH_EOS_OPTS}${BENCH_ALO_OPTS:+; at-least-once: $BENCH_ALO_OPTS}"
+echo "input produced by kcat in ${INPUT_SECS}s ($(commas "$(rate "$N" "$INPUT_SECS")") msg/s); rounds: $ROUNDS$([ "$ROUNDS" -gt 1 ] && echo " (medians shown)")"
 echo
-printf '%-14s %12s %9s  %s\n' "" "msg/s" "seconds" "vs kcat"
-printf '%-14s %12s %9s  %s\n' "kcat" "$(commas "$peer_rate")" "$PEER_SECS" "consume | produce, acknowledged"
+printf '%-14s %10s %8s %8s  %-7s %s
+' "" "msg/s" "seconds" "CPU/msg" "vs kcat" "notes"
+printf '%-14s %10s %8s %7sus  %-7s %s
+' kcat "$(commas "$peer_rate")" "$PEER_SECS" "$(us_per_msg "$(median kcat 4)")" "1.00x" \
+  "kcat -C | kcat -P, until all acknowledged$([ "$ROUNDS" -gt 1 ] && echo "; rounds: $(rounds_of kcat)")"
 for mode in exactly-once at-least-once; do
-  r=$(rate "$N" "${SECS[$mode]}")
-  printf '%-14s %12s %9s  %sx   (steady %s msg/s from first input; %s)\n' "$mode" "$(commas "$r")" "${SECS[$mode]}" \
-    "$(ratio "$r" "$peer_rate")" "$(commas "$(rate "$N" "${STEADY[$mode]}")")" "${NOTE[$mode]}"
+  secs=$(median "$mode" 2)
+  r=$(rate "$N" "$secs")
+  printf '%-14s %10s %8s %7sus  %-7s %s
+' "$mode" "$(commas "$r")" "$secs" "$(us_per_msg "$(median "$mode" 4)")" \
+    "$(ratio "$r" "$peer_rate")x" "steady $(commas "$(rate "$N" "$(median "$mode" 3)")") msg/s after start-up; $(awk -v m="$mode" '$1 == m { print $5; exit }' "$T/results")$([ "$ROUNDS" -gt 1 ] && echo "; rounds: $(rounds_of "$mode")")"
 done
+echo "(CPU/msg: user+system time of the stage process, or of both kcat processes, per message)"
 echo
 for mode in exactly-once at-least-once; do
-  r=$(rate "$N" "${SECS[$mode]}")
+  r=$(rate "$N" "$(median "$mode" 2)")
   echo "$mode: $(commas "$r") msg/s = $(ratio "$r" "$peer_rate")x kcat ($(commas "$peer_rate") msg/s)"
 done

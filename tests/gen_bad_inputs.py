@@ -395,8 +395,8 @@ def fetcher_cases(cp):
     for key in ("id", "kind"):
         bad("%s missing" % key, with_field(src(), key, DELETE), "missing_field")
         bad("%s null" % key, with_field(src(), key, None), "missing_field")
-        for label, v in [("number", 5), ("array", ["x"]), ("object", {"x": 1}), ("boolean", True)]:
-            bad("%s is a %s" % (key, label), with_field(src(), key, v), "wrong_type")
+        for label, v in [("a number", 5), ("an array", ["x"]), ("an object", {"x": 1}), ("a boolean", True)]:
+            bad("%s is %s" % (key, label), with_field(src(), key, v), "wrong_type")
     bad("kind unknown", with_field(src(), "kind", "ftp"), "unsupported")
     bad("kind wordpress_post (not implemented)", with_field(src(), "kind", "wordpress_post"),
         "unsupported", note="source.schema.json allows it; the fetcher does not implement it yet")
@@ -464,8 +464,8 @@ def cleaner_cases(cp):
     for key in ("body", "content_type", "doc_id"):
         bad("%s missing" % key, with_field(raw(), key, DELETE), "missing_field")
         bad("%s null" % key, with_field(raw(), key, None), "missing_field")
-        for label, v in [("number", 5), ("array", ["x"]), ("object", {"x": 1}), ("boolean", False)]:
-            bad("%s is a %s" % (key, label), with_field(raw(), key, v), "wrong_type")
+        for label, v in [("a number", 5), ("an array", ["x"]), ("an object", {"x": 1}), ("a boolean", False)]:
+            bad("%s is %s" % (key, label), with_field(raw(), key, v), "wrong_type")
     for ct in ("application/pdf", "TEXT/HTML", "", "text/html; charset=utf-8"):
         bad("content_type %r" % ct, with_field(raw(), "content_type", ct), "unsupported")
     # a field the cleaner copies without looking: the splitter rejects it
@@ -508,8 +508,8 @@ def splitter_cases(cp):
     for key in ("doc_id", "text"):
         bad("%s missing" % key, with_field(clean(), key, DELETE), "missing_field")
         bad("%s null" % key, with_field(clean(), key, None), "missing_field")
-        for label, v in [("number", 5), ("array", ["x"]), ("object", {"x": 1}), ("boolean", True)]:
-            bad("%s is a %s" % (key, label), with_field(clean(), key, v), "wrong_type")
+        for label, v in [("a number", 5), ("an array", ["x"]), ("an object", {"x": 1}), ("a boolean", True)]:
+            bad("%s is %s" % (key, label), with_field(clean(), key, v), "wrong_type")
     bad("source missing", with_field(clean(), "source", DELETE), "missing_field")
     bad("source null", with_field(clean(), "source", None), "missing_field")
     issue = {"observed": "missing_field", "what":
@@ -543,9 +543,9 @@ def deduper_cases(cp):
     bad("only schema_version", {"schema_version": 1}, "missing_field")
     bad("story_id missing", with_field(story(), "story_id", DELETE), "missing_field")
     bad("story_id null", with_field(story(), "story_id", None), "missing_field")
-    for label, v in [("number", 1234567890123456), ("array", ["0123456789abcdef"]),
-                     ("object", {"id": "0123456789abcdef"}), ("boolean", True)]:
-        bad("story_id is a %s" % label, with_field(story(), "story_id", v), "wrong_type")
+    for label, v in [("a number", 1234567890123456), ("an array", ["0123456789abcdef"]),
+                     ("an object", {"id": "0123456789abcdef"}), ("a boolean", True)]:
+        bad("story_id is %s" % label, with_field(story(), "story_id", v), "wrong_type")
     for label, v in [("empty", ""), ("uppercase hex", "0123456789ABCDEF"), ("15 digits", "0123456789abcde"),
                      ("17 digits", "0123456789abcdef0"), ("non-hex letter", "0123456789abcdeg"),
                      ("leading space", " 123456789abcdef"), ("fullwidth digits", "\uff10" * 16),
@@ -694,7 +694,8 @@ def write_files(cp):
             ("valid.txt", VALID_FILE_TEXT.encode()),
             ("latin1.txt", "Caf\u00e9 cr\u00e8me, na\u00efve text in Latin-1.\n".encode("latin-1")),
             ("nul.txt", b"Text with a NUL\x00 byte.\n"),
-            ("huge.txt", big_text("A file of 16 MiB + 1 KiB", DEFAULT_MAX_BYTES + 1024)[0].encode())]:
+            ("huge.txt", (b"A file of 16 MiB + 1 KiB, one line after another.\n" * 400000)
+             [:DEFAULT_MAX_BYTES + 1024])]:
         with open(os.path.join(cp.files, name), "wb") as f:
             f.write(data)
 

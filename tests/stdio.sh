@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# stdio.sh — the services as Unix filters (--stdio): the seed documents
+# through all four, outputs valid against schemas/, dead letters on stderr or
+# --dlq-file with exit code 65, and a deduper that waits for Redis when it is
+# down instead of dropping or mis-deciding stories.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-stdio.XXXXXX")
+rpid=
+trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$T"' EXIT
+pass=0
+ok() { pass=$((pass + 1)); }
+
+start_redis() { # start_redis PORT
+  redis-server --port "$1" --bind 127.0.0.1 --save '' --dir "$T" >"$T/redis.log" 2>&1 &
+  rpid=$!
+  for _ in $(seq 1 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  fail "redis did not start"
+}
+port=$("$ROOT/scripts/free-port.sh")
+start_redis "$port"
+
+stage() { "$STORYPIPE_BIN/storypipe-$1" --stdio "${@:2}" 2>>"$T/$1.log"; }
+stage fetcher < tests/fixtures/sources.jsonl > "$T/raw.jsonl"
+stage cleaner < "$T/raw.jsonl" > "$T/clean.jsonl"
+stage splitter < "$T/clean.jsonl" > "$T/stories.jsonl"
+stage deduper --redis "redis://127.0.0.1:$port/0" --duplicates-file "$T/dups.jsonl" < "$T/stories.jsonl" > "$T/unique.jsonl"
+n=$(wc -l < tests/fixtures/sources.jsonl)
+for f in raw clean stories unique; do [ "$(wc -l < "$T/$f.jsonl")" -eq "$n" ] || fail "$f: $(wc -l < "$T/$f.jsonl") lines, want $n"; done
+ok
+$PY tests/schema_check.py raw "$T/raw.jsonl" >/dev/null || fail "raw schema"
+$PY tests/schema_check.py clean "$T/clean.jsonl" >/dev/null || fail "clean schema"
+$PY tests/schema_check.py story "$T/stories.jsonl" >/dev/null || fail "story schema"
+$PY tests/schema_check.py unique "$T/unique.jsonl" >/dev/null || fail "unique schema"
+ok
+# the WordPress post keeps its metadata through every stage
+jq -se 'map(select(.wordpress != null)) | length == 1 and .[0].wordpress.id == 493939 and
+        .[0].url == "https://www.newsbeep.com/ca/493939/" and .[0].published_at == "2026-02-23T10:59:38Z"' \
+  "$T/unique.jsonl" >/dev/null || fail "WordPress metadata lost"
+ok
+# the same stories again: each is a replay of itself, never a duplicate of itself
+stage deduper --redis "redis://127.0.0.1:$port/0" --duplicates-file "$T/dups2.jsonl" < "$T/stories.jsonl" > "$T/unique2.jsonl"
+[ ! -s "$T/dups2.jsonl" ] || fail "a replayed story was called a duplicate of itself"
+[ "$(jq -r .dedup.decision "$T/unique2.jsonl" | sort -u)" = replay ] || fail "replays not recognised"
+ok
+
+# dead letters: a bad line among good ones goes to --dlq-file, the rest flows, exit 65
+{ head -2 tests/fixtures/sources.jsonl; echo '{"schema_version":1,"id":"x"'; echo '[1,2]';
+  printf '{"schema_version":1,"id":"bad\xff","kind":"inline","content":"x"}\n';
+  echo '{"schema_version":2,"id":"v2","kind":"inline","content":"x"}'; tail -1 tests/fixtures/sources.jsonl; } > "$T/mixed.jsonl"
+rc=0
+"$STORYPIPE_BIN/storypipe-fetcher" --stdio --dlq-file "$T/dlq.jsonl" < "$T/mixed.jsonl" > "$T/mixed-raw.jsonl" 2>>"$T/fetcher.log" || rc=$?
+[ "$rc" -eq 65 ] || fail "exit code $rc with dead letters, want 65"
+[ "$(wc -l < "$T/mixed-raw.jsonl")" -eq 3 ] || fail "valid lines around bad ones were affected"
+[ "$(jq -r .reason "$T/dlq.jsonl" | tr '\n' ' ')" = "invalid_json not_object invalid_utf8 unknown_schema_version " ] ||
+  fail "dead-letter reasons: $(jq -r .reason "$T/dlq.jsonl" | tr '\n' ' ')"
+[ "$(jq -r .input.line "$T/dlq.jsonl" | tr '\n' ' ')" = "3 4 5 6 " ] || fail "dead-letter line numbers"
+$PY tests/schema_check.py dlq "$T/dlq.jsonl" >/dev/null || fail "dlq schema"
+# original bytes are kept exactly, invalid UTF-8 included
+[ "$(jq -r 'select(.reason=="invalid_utf8") | .original_base64' "$T/dlq.jsonl" | base64 -d | od -An -tx1 | tr -d ' \n' | grep -c ff)" -eq 1 ] || fail "original bytes not kept"
+ok
+# without --dlq-file, dead letters go to stderr as JSON lines
+rc=0
+echo 'not json' | "$STORYPIPE_BIN/storypipe-cleaner" --stdio 2>"$T/err.txt" >/dev/null || rc=$?
+[ "$rc" -eq 65 ] && grep -q '"reason":"invalid_json"' "$T/err.txt" || fail "stderr dead letter (rc=$rc)"
+ok
+
+# Redis down: the deduper retries with backoff, then carries on when Redis is back
+kill "$rpid"; wait "$rpid" 2>/dev/null || true; rpid=
+port2=$("$ROOT/scripts/free-port.sh")
+( sleep 3; redis-server --port "$port2" --bind 127.0.0.1 --save '' --dir "$T" >"$T/redis2.log" 2>&1 ) &
+starter=$!
+stage deduper --redis "redis://127.0.0.1:$port2/0" --duplicates-file "$T/dups3.jsonl" < "$T/stories.jsonl" > "$T/unique3.jsonl"
+[ "$(wc -l < "$T/unique3.jsonl")" -eq "$n" ] || fail "stories lost while Redis was down"
+[ "$(jq -r .dedup.decision "$T/unique3.jsonl" | sort -u)" = new ] || fail "mis-decided after Redis came back"
+grep -q '"event":"transform_retry"' "$T/deduper.log" || fail "no retry was logged while Redis was down"
+redis-cli -p "$port2" shutdown nosave >/dev/null 2>&1 || true
+wait "$starter" 2>/dev/null || true
+ok
+echo "$pass passed, 0 failed"
