@@ -25,7 +25,7 @@ json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail
         sp_fail_set(fail, "invalid_utf8", i < len ? "NUL byte at %zu" : "not valid UTF-8", i);
         return NULL;
     }
-    msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+    msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (msg == NULL) {
         sp_fail_set(fail, "invalid_json", "line %d column %d: %s", err.line, err.column, err.text);
         return NULL;

@@ -8,6 +8,12 @@
 
 uint64_t sp_hash64(const void *data, size_t len) { return XXH3_64bits(data, len); }
 
+void sp_hash128(const void *data, size_t len, uint8_t out[16]) {
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
+    memcpy(out, c.digest, 16);
+}
+
 void sp_id_hex(uint64_t h, char out[SP_ID_LEN]) { snprintf(out, SP_ID_LEN, "%016llx", (unsigned long long)h); }
 
 void sp_id2(const char *a, const char *b, char out[SP_ID_LEN]) {

@@ -13,7 +13,7 @@ pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libcurl4-op
       libhiredis-dev libmicrohttpd-dev libxxhash-dev redis-server redis-tools jq python3 curl
       ca-certificates)
 if [ "${1:-}" = --test ]; then
-  pkgs+=(libcmocka-dev python3-jsonschema kcat default-jre-headless maven)
+  pkgs+=(libcmocka-dev python3-jsonschema kcat default-jre-headless maven docker-compose)
 fi
 
 missing=()

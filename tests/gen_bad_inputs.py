@@ -344,8 +344,7 @@ def envelope_cases(cp, topic):
     for label, data in [("number", b"42"), ("negative real", b"-1.5e3"),
                         ("string", json.dumps(enc(base()).decode()).encode()),
                         ("null", b"null"), ("true", b"true")]:
-        bad("top-level " + label, data, "not_object",
-            known_issue={"observed": "invalid_json", "what": SCALAR_ISSUE})
+        bad("top-level " + label, data, "not_object")
 
     # schema_version
     def sv(label, raw_value, expect, **kw):
@@ -435,7 +434,16 @@ def fetcher_cases(cp):
     bad("file without path", with_field(file_src("x"), "path", DELETE), "missing_field")
     bad("file path is a number", with_field(file_src("x"), "path", 42), "wrong_type")
     bad("file path does not exist", file_src(os.path.join(cp.files, "does-not-exist.txt")), "not_found")
-    bad("file path empty", file_src(""), "not_found")
+    bad("file path empty", file_src(""), "invalid_value")
+    bad("file outside --file-root", file_src("/etc/hostname"), "forbidden",
+        note="the test runs the fetcher with --file-root at its temporary directory")
+    bad("file path escaping --file-root with ..", file_src(os.path.join(cp.files, "../../../../../etc/hostname")),
+        "forbidden")
+    bad("file path is a directory", file_src(cp.files), "unsupported")
+    fifo = os.path.join(cp.files, "fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    bad("file path is a FIFO (must not block the stage)", file_src(fifo), "unsupported")
     bad("file is Latin-1, not UTF-8", file_src(os.path.join(cp.files, "latin1.txt")), "invalid_utf8")
     bad("file holds a NUL byte", file_src(os.path.join(cp.files, "nul.txt")), "invalid_utf8")
     bad("file larger than 16 MiB", file_src(os.path.join(cp.files, "huge.txt")), "too_large",
@@ -468,18 +476,12 @@ def cleaner_cases(cp):
             bad("%s is %s" % (key, label), with_field(raw(), key, v), "wrong_type")
     for ct in ("application/pdf", "TEXT/HTML", "", "text/html; charset=utf-8"):
         bad("content_type %r" % ct, with_field(raw(), "content_type", ct), "unsupported")
-    # a field the cleaner copies without looking: the splitter rejects it
+    # the cleaner checks every member a raw document must have
     for label, v in [("missing", DELETE), ("null", None)]:
         m = with_field(raw(), "source", v)
-        bad("source %s (caught by the splitter)" % label, m, "missing_field", stage="splitter",
-            marker={"field": "doc_id", "value": m["doc_id"]},
-            note="the cleaner copies source as it is (null when missing); the splitter requires "
-                 "an object")
+        bad("source %s" % label, m, "missing_field")
     m = with_field(raw(), "url", 12345)
-    bad("url is a number", m, "wrong_type", marker={"field": "doc_id", "value": m["doc_id"]},
-        known_issue={"observed": "unique", "what":
-                     "no stage checks the type of url: the number is copied into the clean "
-                     "document, the story and news.unique (which then violates unique.schema.json)"})
+    bad("url is a number", m, "wrong_type")
 
     # big raw documents (the cleaner keeps the default 16 MiB limit)
     data, _ = with_big(raw_msg("big-badutf8"), "body", "Headline of a 10 MB raw document with a bad byte",
@@ -512,17 +514,10 @@ def splitter_cases(cp):
             bad("%s is %s" % (key, label), with_field(clean(), key, v), "wrong_type")
     bad("source missing", with_field(clean(), "source", DELETE), "missing_field")
     bad("source null", with_field(clean(), "source", None), "missing_field")
-    issue = {"observed": "missing_field", "what":
-             "split.c reports any non-object source as missing_field (\"source is missing\"); a "
-             "member of the wrong type is wrong_type everywhere else (sp_json_member)"}
-    bad("source is a string", with_field(clean(), "source", "bi-src"), "wrong_type", known_issue=issue)
-    bad("source is an array", with_field(clean(), "source", []), "wrong_type", known_issue=issue)
-    issue = {"observed": "wrong_type", "what":
-             "split.c builds the story with json_pack(\"s:O\", json_object_get(doc, F)); when a "
-             "required member F is absent json_pack fails and the document is dead-lettered as "
-             "wrong_type (\"a document field has the wrong type\") instead of missing_field"}
+    bad("source is a string", with_field(clean(), "source", "bi-src"), "wrong_type")
+    bad("source is an array", with_field(clean(), "source", []), "wrong_type")
     for key in ("url", "canonical_url", "published_at", "wordpress"):
-        bad("%s missing" % key, with_field(clean(), key, DELETE), "missing_field", known_issue=issue)
+        bad("%s missing" % key, with_field(clean(), key, DELETE), "missing_field")
 
     m = clean_msg("big-wrongtype")
     m["doc_id"] = 5
@@ -552,15 +547,9 @@ def deduper_cases(cp):
                      ("1 MB long", "a" * 1000000)]:
         bad("story_id %s" % label, with_field(story(), "story_id", v), "invalid_value")
     m = with_field(story(), "canonical_url", 42)
-    bad("canonical_url is a number", m, "wrong_type", marker={"field": "url", "value": m["url"]},
-        known_issue={"observed": "unique", "what":
-                     "the deduper checks only story_id: a non-string canonical_url counts as absent "
-                     "and the story goes to news.unique (which then violates unique.schema.json)"})
+    bad("canonical_url is a number", m, "wrong_type", marker={"field": "url", "value": m["url"]})
     m = with_field(story(), "body", 5)
-    bad("body is a number", m, "wrong_type", marker={"field": "url", "value": m["url"]},
-        known_issue={"observed": "unique", "what":
-                     "the deduper checks only story_id: a story whose body is a number goes to "
-                     "news.unique (which then violates unique.schema.json)"})
+    bad("body is a number", m, "wrong_type", marker={"field": "url", "value": m["url"]})
 
     m = story_msg("big-badid")
     m["story_id"] = "not-a-story-id!!"
@@ -679,13 +668,9 @@ def valid_cases(cp):
     add("stories", m, text, "valid 10 MB story", data=data)
     # two different stories whose canonical URLs share their first 5000 characters
     long_base = HOST + "/stories/long/" + "x" * 5000
-    issue = {"observed": "duplicates", "what":
-             "dedup.c builds the Redis key in char key[4096] with snprintf, so canonical URLs "
-             "that agree on their first ~4090 characters share one key: whichever of these two "
-             "distinct stories comes second is sent to news.duplicates"}
     for k in ("a", "b"):
         m = story_msg("v-longurl-" + k, url=long_base + "/" + k)
-        add("stories", m, m["body"], "valid story with a 5000+ character URL (%s)" % k, known_issue=issue)
+        add("stories", m, m["body"], "valid story with a 5000+ character URL (%s)" % k)
 
 
 def write_files(cp):

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "fields.h"
 #include "util.h"
 #include "version.h"
 
@@ -35,16 +36,17 @@ static json_t *html_field(json_t *raw, const char *key) {
 
 sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbox *out,
                           sp_fail *fail) {
-    json_t *body = sp_json_member(raw, "body", JSON_STRING, 1, fail);
-    const char *ctype = body ? sp_json_string(raw, "content_type", 1, fail) : NULL;
-    const char *doc_id = ctype ? sp_json_string(raw, "doc_id", 1, fail) : NULL;
-    json_t *doc;
+    json_t *body, *doc;
+    const char *ctype, *doc_id;
     char *text;
     size_t n;
     (void)state;
     (void)in;
 
-    if (doc_id == NULL) return SP_REJECT;
+    if (sp_check_raw(raw, fail) != 0) return SP_REJECT;
+    body = json_object_get(raw, "body");
+    ctype = json_string_value(json_object_get(raw, "content_type"));
+    doc_id = json_string_value(json_object_get(raw, "doc_id"));
     if (strcmp(ctype, "text/html") == 0)
         text = clean_html_text(json_string_value(body), json_string_length(body), &n);
     else if (strcmp(ctype, "text/plain") == 0)
@@ -55,10 +57,7 @@ sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbo
     }
     doc = json_object();
     json_object_set_new(doc, "schema_version", json_integer(SP_SCHEMA_VERSION));
-    for (int i = 0; kept[i]; i++) {
-        json_t *v = json_object_get(raw, kept[i]);
-        json_object_set(doc, kept[i], v ? v : json_null());
-    }
+    for (int i = 0; kept[i]; i++) json_object_set(doc, kept[i], json_object_get(raw, kept[i]));
     json_object_set_new(doc, "title", html_field(raw, "title"));
     json_object_set_new(doc, "excerpt", html_field(raw, "excerpt"));
     json_object_set_new(doc, "text", json_stringn(text, n));

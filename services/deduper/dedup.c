@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
 #include "config.h"
+#include "fields.h"
+#include "ids.h"
+#include "log.h"
 #include "redis.h"
 #include "version.h"
 
@@ -47,6 +49,19 @@ void dedup_fini(void *state) {
     free(d);
 }
 
+/* A compact, binary key: the prefix, a kind byte and the 128-bit XXH3 of
+ * the identity (a URL of any length maps to 17 bytes after the prefix). */
+static size_t dedup_key(char *key, size_t cap, char kind, const char *identity) {
+    size_t plen = strlen(dedup_opts.key_prefix);
+    uint8_t h[16];
+    if (plen > cap - 17) plen = cap - 17;
+    memcpy(key, dedup_opts.key_prefix, plen);
+    key[plen] = kind;
+    sp_hash128(identity, strlen(identity), h);
+    memcpy(key + plen + 1, h, sizeof h);
+    return plen + 1 + sizeof h;
+}
+
 static json_t *decorate(json_t *story, json_t *dedup_info) {
     json_t *o = json_copy(story);
     json_object_set_new(o, "dedup", dedup_info);
@@ -56,25 +71,26 @@ static json_t *decorate(json_t *story, json_t *dedup_info) {
 sp_result dedup_transform(void *state, json_t *story, const sp_input *in, sp_outbox *out,
                           sp_fail *fail) {
     dedup *d = state;
-    const char *story_id = sp_json_string(story, "story_id", 1, fail);
-    const char *url = json_string_value(json_object_get(story, "canonical_url"));
+    const char *story_id, *url;
     redisReply *rep;
-    char key[4096];
+    char key[256];
+    size_t key_len;
     (void)in;
 
-    if (story_id == NULL) return SP_REJECT;
+    if (sp_check_story(story, fail) != 0) return SP_REJECT;
+    story_id = json_string_value(json_object_get(story, "story_id"));
+    url = json_string_value(json_object_get(story, "canonical_url"));
     if (strlen(story_id) != 16 || strspn(story_id, "0123456789abcdef") != 16) {
         sp_fail_set(fail, "invalid_value", "story_id is not 16 hex digits");
         return SP_REJECT;
     }
-    if (url) snprintf(key, sizeof key, "%su:%s", dedup_opts.key_prefix, url);
-    else snprintf(key, sizeof key, "%ss:%s", dedup_opts.key_prefix, story_id);
+    key_len = dedup_key(key, sizeof key, url ? 'u' : 's', url ? url : story_id);
 
     if (d->redis == NULL && (d->redis = sp_redis_connect(dedup_opts.redis_url)) == NULL) {
         sp_fail_set(fail, "redis_unavailable", "cannot connect to Redis");
         return SP_TRANSIENT;
     }
-    rep = redisCommand(d->redis, "SET %s %s NX GET EX %ld", key, story_id, d->ttl_seconds);
+    rep = redisCommand(d->redis, "SET %b %s NX GET EX %ld", key, key_len, story_id, d->ttl_seconds);
     if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
         sp_fail_set(fail, "redis_unavailable", "%s", rep ? rep->str : d->redis->errstr);
         if (rep) freeReplyObject(rep);

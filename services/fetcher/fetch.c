@@ -8,7 +8,12 @@
 #include "fetch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ids.h"
 #include "url.h"
@@ -16,6 +21,72 @@
 #include "version.h"
 
 #define FETCH_MAX_BYTES (16u << 20)
+
+fetch_options fetch_opts = {"."};
+
+typedef struct fetcher {
+    char root[PATH_MAX]; /* resolved --file-root */
+} fetcher;
+
+int fetch_init(void **state) {
+    fetcher *f = calloc(1, sizeof *f);
+    if (realpath(fetch_opts.file_root, f->root) == NULL) {
+        fprintf(stderr, "storypipe-fetcher: --file-root %s: %s\n", fetch_opts.file_root, strerror(errno));
+        free(f);
+        return SP_EXIT_USAGE;
+    }
+    *state = f;
+    return 0;
+}
+
+void fetch_fini(void *state) { free(state); }
+
+/* Read a file source: a regular file below the file root, at most
+ * FETCH_MAX_BYTES. NULL with `fail` set otherwise. */
+static char *read_source_file(fetcher *f, const char *path, size_t *len, sp_fail *fail) {
+    char joined[PATH_MAX * 2], real[PATH_MAX];
+    size_t rl = strlen(f->root);
+    struct stat st;
+    char *buf = NULL;
+    int fd;
+
+    snprintf(joined, sizeof joined, "%s%s%s", path[0] == '/' ? "" : f->root, path[0] == '/' ? "" : "/", path);
+    if (realpath(joined, real) == NULL) {
+        sp_fail_set(fail, errno == ENOENT ? "not_found" : "fetch_failed", "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (strncmp(real, f->root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0' && rl > 1)) {
+        sp_fail_set(fail, "forbidden", "%s is outside --file-root %s", path, f->root);
+        return NULL;
+    }
+    /* O_NONBLOCK: a FIFO or device must not stall the stage */
+    if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+        sp_fail_set(fail, "fetch_failed", "%s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        sp_fail_set(fail, "unsupported", "%s is not a regular file", path);
+    } else if ((size_t)st.st_size > FETCH_MAX_BYTES) {
+        sp_fail_set(fail, "too_large", "%s has %lld bytes; the limit is %u", path, (long long)st.st_size,
+                    FETCH_MAX_BYTES);
+    } else {
+        size_t n = 0;
+        ssize_t r;
+        buf = sp_xmalloc((size_t)st.st_size + 1);
+        while (n < (size_t)st.st_size && (r = read(fd, buf + n, (size_t)st.st_size - n)) > 0) n += (size_t)r;
+        if (n != (size_t)st.st_size) {
+            sp_fail_set(fail, "fetch_failed", "%s: short read", path);
+            free(buf);
+            buf = NULL;
+        } else {
+            buf[n] = '\0';
+            *len = n;
+        }
+    }
+    close(fd);
+    return buf;
+}
 
 /* The fields every raw document has, filled from the source record. */
 static json_t *raw_base(json_t *source, const char *url) {
@@ -148,10 +219,18 @@ sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_ou
     const char *id = sp_json_string(source, "id", 1, fail);
     const char *kind = id ? sp_json_string(source, "kind", 1, fail) : NULL;
     const char *format = "auto";
-    (void)state;
+    json_t *url = json_object_get(source, "url");
     (void)in;
 
     if (kind == NULL) return SP_REJECT;
+    if (*id == '\0') {
+        sp_fail_set(fail, "invalid_value", "id is empty");
+        return SP_REJECT;
+    }
+    if (url && !json_is_string(url) && !json_is_null(url)) {
+        sp_fail_set(fail, "wrong_type", "url has the wrong type");
+        return SP_REJECT;
+    }
     if (json_object_get(source, "format") &&
         (format = sp_json_string(source, "format", 1, fail)) == NULL)
         return SP_REJECT;
@@ -171,12 +250,11 @@ sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_ou
         char *buf;
         sp_result r;
         if (path == NULL) return SP_REJECT;
-        buf = sp_read_file(path, FETCH_MAX_BYTES, &len);
-        if (buf == NULL) {
-            sp_fail_set(fail, errno == ENOENT ? "not_found" : errno == EFBIG ? "too_large" : "fetch_failed",
-                        "%s: %s", path, strerror(errno));
+        if (*path == '\0') {
+            sp_fail_set(fail, "invalid_value", "path is empty");
             return SP_REJECT;
         }
+        if ((buf = read_source_file(state, path, &len, fail)) == NULL) return SP_REJECT;
         if (!sp_utf8_valid(buf, len) || memchr(buf, 0, len)) {
             sp_fail_set(fail, "invalid_utf8", "%s is not UTF-8 text", path);
             r = SP_REJECT;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields.h"
 #include "ids.h"
 
 /* Build a story from its document; the rule-specific fields are passed in. */
@@ -28,18 +29,15 @@ static json_t *story_new(json_t *doc, const char *doc_id, int position, json_t *
 
 sp_result split_transform(void *state, json_t *doc, const sp_input *in, sp_outbox *out,
                           sp_fail *fail) {
-    const char *doc_id = sp_json_string(doc, "doc_id", 1, fail);
-    json_t *text = doc_id ? sp_json_member(doc, "text", JSON_STRING, 1, fail) : NULL;
-    json_t *title, *story;
+    const char *doc_id;
+    json_t *text, *title, *story;
     char story_id[SP_ID_LEN];
     (void)state;
     (void)in;
 
-    if (text == NULL) return SP_REJECT;
-    if (!json_is_object(json_object_get(doc, "source"))) {
-        sp_fail_set(fail, "missing_field", "source is missing");
-        return SP_REJECT;
-    }
+    if (sp_check_clean(doc, fail) != 0) return SP_REJECT;
+    doc_id = json_string_value(json_object_get(doc, "doc_id"));
+    text = json_object_get(doc, "text");
     title = json_object_get(doc, "title");
     if (!json_is_string(title)) { /* the first line, when it reads like a title */
         const char *t = json_string_value(text);
@@ -49,10 +47,6 @@ sp_result split_transform(void *state, json_t *doc, const sp_input *in, sp_outbo
         json_incref(title);
     }
     story = story_new(doc, doc_id, 0, title, json_copy(text), story_id);
-    if (story == NULL) {
-        sp_fail_set(fail, "wrong_type", "a document field has the wrong type");
-        return SP_REJECT;
-    }
     sp_emit(out, 0, story_id, story);
     return SP_OK;
 }

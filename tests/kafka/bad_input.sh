@@ -33,7 +33,7 @@ TOTAL=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["message
 log "generated: $(tail -1 "$T/gen.log")"
 
 "$STORYPIPE_BIN/storypipe" topics create --partitions 3 2>>"$T/cli.log" || fail "topics create"
-svc_start fetcher --metrics-port 0 --max-message-bytes "$FETCHER_MAX"
+svc_start fetcher --metrics-port 0 --max-message-bytes "$FETCHER_MAX" --file-root "$T"
 svc_start cleaner --metrics-port 0
 svc_start splitter --metrics-port 0
 svc_start deduper --metrics-port 0

@@ -34,9 +34,10 @@ static void expect_reason_n(const char *s, size_t len, size_t max, const char *r
     json_t *j = parse_n(s, len, max, &fail);
     if (j) {
         json_decref(j);
-        fail_msg("expected %s, but the input was accepted", reason);
+        fail_msg("input '%.*s': expected %s, but it was accepted", (int)len, s, reason);
     }
-    assert_string_equal(fail.reason, reason);
+    if (strcmp(fail.reason, reason) != 0)
+        fail_msg("input '%.*s': reason %s (%s), expected %s", (int)len, s, fail.reason, fail.detail, reason);
     assert_true(fail.detail[0] != '\0');
 }
 #define EXPECT(lit, reason) expect_reason_n(lit, sizeof(lit) - 1, MAX, reason)

@@ -52,7 +52,10 @@ int cmd_consume(int argc, char **argv) {
         usage(stderr);
         return SP_EXIT_USAGE;
     }
-    if ((rk = cli_kafka_client(&k, RD_KAFKA_CONSUMER, extra, NULL)) == NULL) return SP_EXIT_CONFIG;
+    if ((rk = cli_kafka_client(&k, RD_KAFKA_CONSUMER, extra, NULL)) == NULL) {
+        sp_config_free(&k.props);
+        return SP_EXIT_CONFIG;
+    }
     rkt = rd_kafka_topic_new(rk, argv[optind], NULL);
     err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
@@ -61,6 +64,7 @@ int cmd_consume(int argc, char **argv) {
         if (!err) rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
         rd_kafka_destroy(rk);
+        sp_config_free(&k.props);
         return SP_EXIT_UNAVAILABLE;
     }
     parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);

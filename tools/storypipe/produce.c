@@ -59,7 +59,10 @@ int cmd_produce(int argc, char **argv) {
         return SP_EXIT_USAGE;
     }
     topic = argv[optind];
-    if ((rk = cli_kafka_client(&k, RD_KAFKA_PRODUCER, extra, on_delivery)) == NULL) return SP_EXIT_CONFIG;
+    if ((rk = cli_kafka_client(&k, RD_KAFKA_PRODUCER, extra, on_delivery)) == NULL) {
+        sp_config_free(&k.props);
+        return SP_EXIT_CONFIG;
+    }
     while ((len = getline(&line, &cap, stdin)) != -1) {
         json_t *j = NULL;
         const char *key = NULL;

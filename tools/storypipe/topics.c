@@ -43,7 +43,10 @@ int cmd_topics(int argc, char **argv) {
         usage(stderr);
         return SP_EXIT_USAGE;
     }
-    if ((rk = cli_kafka_client(&k, RD_KAFKA_PRODUCER, NULL, NULL)) == NULL) return SP_EXIT_CONFIG;
+    if ((rk = cli_kafka_client(&k, RD_KAFKA_PRODUCER, NULL, NULL)) == NULL) {
+        sp_config_free(&k.props);
+        return SP_EXIT_CONFIG;
+    }
     for (int i = 0; cli_pipeline_topics[i]; i++) {
         size_t len = strlen(k.prefix) + strlen(cli_pipeline_topics[i]) + 1;
         names[n] = sp_xmalloc(len);

@@ -1,0 +1,64 @@
+/* fields.c — required members of each topic's messages (see fields.h). */
+#include "fields.h"
+
+#define NULLABLE_STRING (SP_T_STRING | SP_T_NULL)
+
+/* What raw and clean documents share. */
+static const sp_field document_fields[] = {
+    {"doc_id", SP_T_STRING}, {"source", SP_T_OBJECT}, {"url", NULLABLE_STRING},
+    {"canonical_url", NULLABLE_STRING}, {"content_type", SP_T_STRING}, {"fetched_at", SP_T_STRING},
+    {"title", NULLABLE_STRING}, {"excerpt", NULLABLE_STRING}, {"published_at", NULLABLE_STRING},
+    {"modified_at", NULLABLE_STRING}, {"wordpress", SP_T_OBJECT | SP_T_NULL}, {NULL, 0}};
+
+static const sp_field raw_fields[] = {{"body", SP_T_STRING}, {"fetcher_version", SP_T_STRING}, {NULL, 0}};
+
+static const sp_field clean_fields[] = {{"text", SP_T_STRING}, {"word_count", SP_T_INTEGER},
+                                        {"links", SP_T_ARRAY}, {"cleaner_version", SP_T_STRING},
+                                        {NULL, 0}};
+
+static const sp_field story_fields[] = {
+    {"story_id", SP_T_STRING}, {"doc_id", SP_T_STRING}, {"position", SP_T_INTEGER},
+    {"title", NULLABLE_STRING}, {"summary", NULLABLE_STRING}, {"body", SP_T_STRING},
+    {"url", NULLABLE_STRING}, {"canonical_url", NULLABLE_STRING}, {"outlet", NULLABLE_STRING},
+    {"photo_credit", NULLABLE_STRING}, {"published_at", NULLABLE_STRING},
+    {"language", NULLABLE_STRING}, {"source", SP_T_OBJECT}, {"doc_url", NULLABLE_STRING},
+    {"wordpress", SP_T_OBJECT | SP_T_NULL}, {"splitter", SP_T_OBJECT}, {NULL, 0}};
+
+static unsigned type_of(json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_STRING: return SP_T_STRING;
+    case JSON_INTEGER: return SP_T_INTEGER;
+    case JSON_OBJECT: return SP_T_OBJECT;
+    case JSON_ARRAY: return SP_T_ARRAY;
+    case JSON_TRUE:
+    case JSON_FALSE: return SP_T_BOOL;
+    case JSON_NULL: return SP_T_NULL;
+    default: return 0; /* a real number: no field is one */
+    }
+}
+
+int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
+    for (const sp_field *f = fields; f->name; f++) {
+        json_t *v = json_object_get(obj, f->name);
+        unsigned t = v ? type_of(v) : 0;
+        if (v == NULL || (t == SP_T_NULL && !(f->types & SP_T_NULL))) {
+            sp_fail_set(fail, "missing_field", "%s is %s", f->name, v ? "null" : "missing");
+            return -1;
+        }
+        if (!(t & f->types)) {
+            sp_fail_set(fail, "wrong_type", "%s has the wrong type", f->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sp_check_raw(json_t *doc, sp_fail *fail) {
+    return sp_check_fields(doc, document_fields, fail) ? -1 : sp_check_fields(doc, raw_fields, fail);
+}
+
+int sp_check_clean(json_t *doc, sp_fail *fail) {
+    return sp_check_fields(doc, document_fields, fail) ? -1 : sp_check_fields(doc, clean_fields, fail);
+}
+
+int sp_check_story(json_t *story, sp_fail *fail) { return sp_check_fields(story, story_fields, fail); }

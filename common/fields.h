@@ -1,0 +1,37 @@
+/* fields.h — the members each topic's messages must have, with their JSON
+ * types, checked before a transform reads them. The lists mirror the
+ * required properties of the schemas/ files, so a message a stage
+ * accepts is one its schema accepts (at the top level), and a message that
+ * is not goes to the dead-letter topic with missing_field or wrong_type. */
+#ifndef SP_FIELDS_H
+#define SP_FIELDS_H
+
+#include <jansson.h>
+
+#include "stage.h"
+
+enum {
+    SP_T_STRING = 1 << 0,
+    SP_T_INTEGER = 1 << 1,
+    SP_T_OBJECT = 1 << 2,
+    SP_T_ARRAY = 1 << 3,
+    SP_T_BOOL = 1 << 4,
+    SP_T_NULL = 1 << 5,
+};
+
+typedef struct sp_field {
+    const char *name;
+    unsigned types; /* SP_T_* allowed; a member that is absent is always missing */
+} sp_field;
+
+/* 0 when every field of the {NULL}-terminated list is present with an
+ * allowed type; else -1 with `fail` set: missing_field when absent (or null
+ * where null is not allowed), wrong_type otherwise. */
+int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail);
+
+/* The checks for each topic's messages: 0 ok, -1 with `fail` set. */
+int sp_check_raw(json_t *doc, sp_fail *fail);     /* news.raw */
+int sp_check_clean(json_t *doc, sp_fail *fail);   /* news.clean */
+int sp_check_story(json_t *story, sp_fail *fail); /* news.stories */
+
+#endif
