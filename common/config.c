@@ -38,9 +38,10 @@ int sp_parse_int(const char *s, long min, long max, long *out) {
 int sp_config_add_prop(sp_config *cfg, const char *kv) {
     const char *eq = strchr(kv, '=');
     char scope = 'b';
-    if (eq == NULL || eq == kv || cfg->n_props >= SP_MAX_PROPS) return -1;
+    if (eq == NULL || cfg->n_props >= SP_MAX_PROPS) return -1;
     if (strncmp(kv, "consumer.", 9) == 0) { scope = 'c'; kv += 9; }
     else if (strncmp(kv, "producer.", 9) == 0) { scope = 'p'; kv += 9; }
+    if (eq <= kv) return -1; /* no key, with or without a scope */
     cfg->props[cfg->n_props].scope = scope;
     cfg->props[cfg->n_props].key = sp_xstrndup(kv, (size_t)(eq - kv));
     cfg->props[cfg->n_props].value = eq + 1;
@@ -218,7 +219,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
         }
     }
 
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read "-hV" */
     while ((c = getopt_long(argc, argv, "b:g:X:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': cfg->brokers = optarg; break;

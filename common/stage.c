@@ -39,10 +39,21 @@ void sp_outbox_clear(sp_outbox *ob) {
 
 void sp_fail_set(sp_fail *f, const char *reason, const char *fmt, ...) {
     va_list ap;
+    int n;
     snprintf(f->reason, sizeof f->reason, "%s", reason);
     va_start(ap, fmt);
-    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+    n = vsnprintf(f->detail, sizeof f->detail, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof f->detail) { /* cut before a character the limit split */
+        size_t len = sizeof f->detail - 1, lead = len;
+        unsigned char c;
+        while (lead > 0 && ((unsigned char)f->detail[lead - 1] & 0xC0) == 0x80) lead--;
+        if (lead > 0) {
+            c = (unsigned char)f->detail[lead - 1];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (lead - 1 + need > len) f->detail[lead - 1] = '\0';
+        }
+    }
 }
 
 json_t *sp_json_member(json_t *obj, const char *key, json_type type, int required, sp_fail *fail) {
