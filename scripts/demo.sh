@@ -20,14 +20,12 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [ "${DEMO_KAFKA:-}" = real ] && scripts/kafka.sh stop "$T/kafka"
-  [ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+  scripts/redis.sh stop "$T/redis"
   [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
-rport=$(scripts/free-port.sh)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --dir "$T" --daemonize yes \
-  --pidfile "$T/redis.pid" --logfile "$T/redis.log" >/dev/null
+rport=$(scripts/redis.sh start "$T/redis")
 create=()
 if [ "${DEMO_KAFKA:-}" = real ]; then
   export STORYPIPE_BROKERS=$(scripts/kafka.sh start "$T/kafka")

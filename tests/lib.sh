@@ -4,7 +4,8 @@
 #
 #   . "$(dirname "$0")/lib.sh"      (needs STORYPIPE_BIN: the build's bin/)
 #   env_start                        exports STORYPIPE_BROKERS, REDIS_URL, T (temp dir)
-#   svc_start NAME [ARGS...]         starts storypipe-NAME, logs in $T/NAME.log; pid in SVC_PID[NAME]
+#   svc_start NAME[@TAG] [ARGS...]   starts storypipe-NAME, logs in $T/NAME[@TAG].log; pid in
+#                                    SVC_PID[NAME[@TAG]] (a tag tells two instances apart)
 #   count TOPIC                      committed messages in TOPIC
 #   wait_count TOPIC N SECONDS       wait until TOPIC has >= N messages
 set -euo pipefail
@@ -20,15 +21,10 @@ fail() { log "FAIL: $*"; exit 1; }
 env_start() {
   T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-test.XXXXXX")
   trap env_stop EXIT
-  local rport
-  rport=$("$ROOT/scripts/free-port.sh")
-  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly "${REDIS_AOF:-no}" \
-    --dir "$T" --daemonize yes --pidfile "$T/redis.pid" --logfile "$T/redis.log" >/dev/null
-  REDIS_PORT=$rport
-  REDIS_URL="redis://127.0.0.1:$rport/0"
+  REDIS_PORT=$("$ROOT/scripts/redis.sh" start "$T/redis" $([ "${REDIS_AOF:-no}" = yes ] && echo --aof))
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
   STORYPIPE_BROKERS=$("$ROOT/scripts/kafka.sh" start "$T/kafka")
   export STORYPIPE_BROKERS REDIS_URL REDIS_PORT T
-  for _ in $(seq 1 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   log "kafka at $STORYPIPE_BROKERS, redis at $REDIS_URL, state in $T"
 }
 
@@ -38,10 +34,10 @@ env_stop() {
   for name in "${!SVC_PID[@]}"; do kill -TERM "${SVC_PID[$name]}" 2>/dev/null; done
   for name in "${!SVC_PID[@]}"; do wait "${SVC_PID[$name]}" 2>/dev/null; done
   "$ROOT/scripts/kafka.sh" stop "$T/kafka"
-  [ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+  "$ROOT/scripts/redis.sh" stop "$T/redis"
   if [ "$rc" -ne 0 ]; then
     log "test failed (rc=$rc); last service logs:"
-    for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; grep -v '"level":"info"' "$f" | tail -5; }; done >&2
+    for f in "$T"/*.log "$T"/redis/redis.log; do [ -f "$f" ] && { echo "== $f"; grep -v '"level":"info"' "$f" | tail -5; }; done >&2
   fi
   [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
   exit "$rc"
@@ -51,11 +47,20 @@ env_stop() {
 TEST_KAFKA_OPTS=(-X consumer.session.timeout.ms=6000 -X consumer.heartbeat.interval.ms=1000)
 
 svc_start() {
-  local name=$1; shift
+  local name=$1 bin=${1%@*}; shift
   local extra=()
-  [ "$name" = deduper ] && extra=(--redis "$REDIS_URL")
-  "$STORYPIPE_BIN/storypipe-$name" "${extra[@]}" "${TEST_KAFKA_OPTS[@]}" "$@" >>"$T/$name.out" 2>>"$T/$name.log" &
+  [ "$bin" = deduper ] && extra=(--redis "$REDIS_URL")
+  "$STORYPIPE_BIN/storypipe-$bin" "${extra[@]}" "${TEST_KAFKA_OPTS[@]}" "$@" >>"$T/$name.out" 2>>"$T/$name.log" &
   SVC_PID[$name]=$!
+}
+
+# Stop a service with SIGTERM; fails the test unless it exits 0.
+svc_stop() {
+  local rc=0
+  kill -TERM "${SVC_PID[$1]}"
+  wait "${SVC_PID[$1]}" || rc=$?
+  unset "SVC_PID[$1]"
+  [ "$rc" -eq 0 ] || fail "$1 exited $rc on SIGTERM"
 }
 
 svc_kill9() { kill -9 "${SVC_PID[$1]}" 2>/dev/null || true; wait "${SVC_PID[$1]}" 2>/dev/null || true; }

@@ -6,19 +6,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-stdio.XXXXXX")
-rpid=
-trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$T"' EXIT
+trap '"$ROOT/scripts/redis.sh" stop "$T/redis"; rm -rf "$T"' EXIT
 pass=0
 ok() { pass=$((pass + 1)); }
-
-start_redis() { # start_redis PORT
-  redis-server --port "$1" --bind 127.0.0.1 --save '' --dir "$T" >"$T/redis.log" 2>&1 &
-  rpid=$!
-  for _ in $(seq 1 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  fail "redis did not start"
-}
-port=$("$ROOT/scripts/free-port.sh")
-start_redis "$port"
+port=$("$ROOT/scripts/redis.sh" start "$T/redis")
 
 stage() { "$STORYPIPE_BIN/storypipe-$1" --stdio "${@:2}" 2>>"$T/$1.log"; }
 stage fetcher < tests/fixtures/sources.jsonl > "$T/raw.jsonl"
@@ -66,7 +57,7 @@ echo 'not json' | "$STORYPIPE_BIN/storypipe-cleaner" --stdio 2>"$T/err.txt" >/de
 ok
 
 # Redis down: the deduper retries with backoff, then carries on when Redis is back
-kill "$rpid"; wait "$rpid" 2>/dev/null || true; rpid=
+"$ROOT/scripts/redis.sh" stop "$T/redis"
 port2=$("$ROOT/scripts/free-port.sh")
 ( sleep 3; redis-server --port "$port2" --bind 127.0.0.1 --save '' --dir "$T" >"$T/redis2.log" 2>&1 ) &
 starter=$!

@@ -50,7 +50,7 @@ run_mode() {
   $PY tests/check_unique.py --unique "$T/$mode-unique.jsonl" --duplicates "$T/$mode-dups.jsonl" \
     --sources "$T/sources.jsonl" --expect-dups 0 "${eo[@]}" || fail "$mode: delivery check"
   for s in "${SERVICES[@]}"; do svc_alive "$s" || fail "$mode: $s exited"; done
-  for s in "${SERVICES[@]}"; do kill -TERM "${SVC_PID[$s]}"; wait "${SVC_PID[$s]}" || fail "$mode: $s did not exit cleanly on SIGTERM"; unset "SVC_PID[$s]"; done
+  for s in "${SERVICES[@]}"; do svc_stop "$s"; done
 }
 
 run_mode exactly-once eos. 1
