@@ -20,7 +20,9 @@
 #                 are acknowledged.
 #
 # rate = N / wall-clock seconds, start-up included, nothing subtracted; the
-# stage's "steady" rate (from its first consumed input) is printed alongside.
+# stage's "steady" rate (from its first consumed input) is printed alongside,
+# and the CPU time (user+system) per message of the stage process and of the
+# two kcat processes, which is less sensitive to other load on the machine.
 # Every output topic is then counted (messages and payload bytes, read
 # committed) against the input. A benchmark, not a test: the exit status says
 # whether the runs worked, not how fast they were.
@@ -30,9 +32,11 @@
 #   BENCH_BYTES        approximate size of one message [1024]
 #   BENCH_PARTITIONS   partitions of every topic [6]
 #   BENCH_STAGE_OPTS   extra storypipe-passthrough flags for both modes,
-#                      e.g. "--batch-size 2000 -X producer.linger.ms=20"
-#   BENCH_EOS_OPTS, BENCH_ALO_OPTS   extra flags for one mode only
-#   BENCH_ROUNDS       rounds of the three runs, each into new topics; medians
+#                      e.g. "-X producer.linger.ms=20"
+#   BENCH_EOS_OPTS, BENCH_ALO_OPTS   extra flags for one mode only, e.g.
+#                      BENCH_EOS_OPTS="--batch-size 10000" (fewer transactions)
+#   BENCH_RUNS         which stage runs [exactly-once at-least-once exactly-once-dom at-least-once-dom]
+#   BENCH_ROUNDS       rounds of all runs, each into new topics; medians
 #                      are reported [1]
 #   BENCH_TIMEOUT      seconds without progress before a run is failed [120]
 #   STORYPIPE_BIN      the build's bin/ [build/bin]; KEEP_TMP=1 keeps the state
@@ -43,6 +47,7 @@ N=${BENCH_MESSAGES:-200000}
 MSG_BYTES=${BENCH_BYTES:-1024}
 PARTS=${BENCH_PARTITIONS:-6}
 STALL=${BENCH_TIMEOUT:-120}
+RUNS=${BENCH_RUNS:-exactly-once at-least-once exactly-once-dom at-least-once-dom}
 read -r -a STAGE_OPTS <<<"${BENCH_STAGE_OPTS:-}"
 read -r -a EOS_OPTS <<<"${BENCH_EOS_OPTS:-}"
 read -r -a ALO_OPTS <<<"${BENCH_ALO_OPTS:-}"
@@ -88,7 +93,7 @@ topic_totals() {
 stage_start() {
   local name=$1; shift
   STAGE_PORT=$("$ROOT/scripts/free-port.sh")
-  "$STORYPIPE_BIN/storypipe-passthrough" -b "$STORYPIPE_BROKERS" --input-topic "$IN" --dlq-topic "$DLQ" \
+  "$STORYPIPE_BIN/${STAGE_BIN:-storypipe-passthrough}" -b "$STORYPIPE_BROKERS" --input-topic "$IN" --dlq-topic "$DLQ" \
     --partitions "$PARTS" --metrics-port "$STAGE_PORT" --metrics-addr 127.0.0.1 --instance-id bench \
     "$@" >"$T/$name.out" 2>"$T/$name.log" &
   STAGE_PID=$!
@@ -123,11 +128,13 @@ create_topics() {
 # until N outputs are acknowledged (and, for exactly-once, committed).
 # Sets RUN_SECS, RUN_STEADY_SECS, RUN_CPU (its user+system seconds) and RUN_METRICS.
 run_stage() {
-  local mode=$1 out=$2 group=$3; shift 3
-  local t0 t1 tfirst="" text produced=0 consumed=0 last=-1 last_change=$SECONDS
-  log "$mode: storypipe-passthrough -> $out"
+  local run=$1 out=$2 group=$3; shift 3
+  local mode=${run%-dom} t0 t1 tfirst="" text produced=0 consumed=0 last=-1 last_change=$SECONDS
+  STAGE_BIN=storypipe-passthrough
+  [ "$run" = "$mode" ] || STAGE_BIN=storypipe-passthrough-dom
+  log "$run: $STAGE_BIN -> $out"
   t0=$(now)
-  stage_start "$mode" --delivery "$mode" --group "$group" --output-topic "$out" "$@"
+  stage_start "$run" --delivery "$mode" --group "$group" --output-topic "$out" "$@"
   while :; do
     text=$(scrape)
     produced=$(metric "$text" messages_produced_total)
@@ -138,19 +145,19 @@ run_stage() {
       # all acknowledged; done when no transaction is open on the output
       [ "$(end_offsets "$out" committed)" = "$(end_offsets "$out")" ] && break
     fi
-    kill -0 "$STAGE_PID" 2>/dev/null || fail "$mode: storypipe-passthrough died; see $T/$mode.log"
+    kill -0 "$STAGE_PID" 2>/dev/null || fail "$run: $STAGE_BIN died; see $T/$run.log"
     if [ "$produced" != "$last" ]; then last=$produced; last_change=$SECONDS; fi
     [ $((SECONDS - last_change)) -lt "$STALL" ] ||
-      fail "$mode: no progress for ${STALL}s ($consumed consumed, $produced produced of $N)"
+      fail "$run: no progress for ${STALL}s ($consumed consumed, $produced produced of $N)"
     sleep 0.05
   done
   t1=$(now)
   RUN_METRICS=$(scrape)
   RUN_CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$STAGE_PID/stat")
-  stage_stop "$mode"
+  stage_stop "$run"
   RUN_SECS=$(elapsed "$t0" "$t1")
   RUN_STEADY_SECS=$(elapsed "${tfirst:-$t0}" "$t1")
-  log "$mode: $N in ${RUN_SECS}s"
+  log "$run: $N in ${RUN_SECS}s"
 }
 
 check_topic() {
@@ -217,19 +224,20 @@ run_round() {
   check_topic kcat "bench.peer.out.$r"
   echo "kcat $PEER_SECS $PEER_SECS $(awk -v a="$(tsecs "$cu")" -v b="$(tsecs "$cs")" 'BEGIN { printf "%.2f", a + b }') -" >>"$T/results"
 
-  for mode in exactly-once at-least-once; do
+  for run in $RUNS; do
+    mode=${run%-dom}
     extra=("${STAGE_OPTS[@]}")
     if [ "$mode" = exactly-once ]; then extra+=("${EOS_OPTS[@]}"); else extra+=("${ALO_OPTS[@]}"); fi
-    run_stage "$mode" "bench.out.$mode.$r" "bench-$mode-$r" ${extra[@]+"${extra[@]}"}
+    run_stage "$run" "bench.out.$run.$r" "bench-$run-$r" ${extra[@]+"${extra[@]}"}
     dl=$(metric "$RUN_METRICS" dead_letters_total)
-    [ "$dl" = 0 ] || fail "$mode: $dl inputs dead-lettered; see $T/$mode.log"
+    [ "$dl" = 0 ] || fail "$run: $dl inputs dead-lettered; see $T/$run.log"
     note="consumed=$(metric "$RUN_METRICS" messages_consumed_total)"
     if [ "$mode" = exactly-once ]; then
       note+=",transactions=$(metric "$RUN_METRICS" transactions_committed_total)"
       note+=",aborted=$(metric "$RUN_METRICS" transactions_aborted_total)"
     fi
-    check_topic "$mode" "bench.out.$mode.$r"
-    echo "$mode $RUN_SECS $RUN_STEADY_SECS $RUN_CPU $note" >>"$T/results"
+    check_topic "$run" "bench.out.$run.$r"
+    echo "$run $RUN_SECS $RUN_STEADY_SECS $RUN_CPU $note" >>"$T/results"
   done
 }
 
@@ -255,21 +263,23 @@ echo "machine: nproc=$(nproc), $(uname -sm); kcat $(kcat -V 2>&1 | awk '/^Versio
 echo "stage flags: ${BENCH_STAGE_OPTS:-(defaults)}${BENCH_EOS_OPTS:+; exactly-once: $BENCH_EOS_OPTS}${BENCH_ALO_OPTS:+; at-least-once: $BENCH_ALO_OPTS}"
 echo "input produced by kcat in ${INPUT_SECS}s ($(commas "$(rate "$N" "$INPUT_SECS")") msg/s); rounds: $ROUNDS$([ "$ROUNDS" -gt 1 ] && echo " (medians shown)")"
 echo
-printf '%-14s %10s %8s %8s  %-7s %s
+printf '%-18s %10s %8s %8s  %-7s %s
 ' "" "msg/s" "seconds" "CPU/msg" "vs kcat" "notes"
-printf '%-14s %10s %8s %7sus  %-7s %s
+printf '%-18s %10s %8s %7sus  %-7s %s
 ' kcat "$(commas "$peer_rate")" "$PEER_SECS" "$(us_per_msg "$(median kcat 4)")" "1.00x" \
   "kcat -C | kcat -P, until all acknowledged$([ "$ROUNDS" -gt 1 ] && echo "; rounds: $(rounds_of kcat)")"
-for mode in exactly-once at-least-once; do
+for mode in $RUNS; do
   secs=$(median "$mode" 2)
   r=$(rate "$N" "$secs")
-  printf '%-14s %10s %8s %7sus  %-7s %s
+  printf '%-18s %10s %8s %7sus  %-7s %s
 ' "$mode" "$(commas "$r")" "$secs" "$(us_per_msg "$(median "$mode" 4)")" \
     "$(ratio "$r" "$peer_rate")x" "steady $(commas "$(rate "$N" "$(median "$mode" 3)")") msg/s after start-up; $(awk -v m="$mode" '$1 == m { print $5; exit }' "$T/results")$([ "$ROUNDS" -gt 1 ] && echo "; rounds: $(rounds_of "$mode")")"
 done
 echo "(CPU/msg: user+system time of the stage process, or of both kcat processes, per message)"
+echo "(exactly-once, at-least-once: storypipe-passthrough, a raw stage: envelope checked by the"
+echo " scanner, bytes forwarded; *-dom: storypipe-passthrough-dom parses and re-serialises with jansson)"
 echo
-for mode in exactly-once at-least-once; do
+for mode in $RUNS; do
   r=$(rate "$N" "$(median "$mode" 2)")
   echo "$mode: $(commas "$r") msg/s = $(ratio "$r" "$peer_rate")x kcat ($(commas "$peer_rate") msg/s)"
 done

@@ -96,7 +96,7 @@ static void usage(const sp_stage_def *def, FILE *f) {
         "      --instance-id ID      stable id of this instance, part of the transactional.id;\n"
         "                            give each instance on one host its own\n"
         "                            [STORYPIPE_INSTANCE_ID, the host name]\n"
-        "      --batch-size N        inputs per transaction [STORYPIPE_BATCH_SIZE, 500]\n"
+        "      --batch-size N        most inputs per transaction [STORYPIPE_BATCH_SIZE, 10000]\n"
         "      --batch-ms MS         longest a transaction stays open [STORYPIPE_BATCH_MS, 100]\n"
         "      --transaction-timeout-ms MS  [STORYPIPE_TRANSACTION_TIMEOUT_MS, 60000]\n"
         "      --max-in-flight N     inputs awaiting acknowledgement before consuming\n"
@@ -197,7 +197,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
     cfg->dlq_file = NULL;
     cfg->metrics_addr = env_or("STORYPIPE_METRICS_ADDR", "0.0.0.0");
     log_level = env_or("STORYPIPE_LOG_LEVEL", "info");
-    cfg->batch_size = 500;
+    cfg->batch_size = 10000; /* --batch-ms bounds a busy stage's transactions first */
     cfg->batch_ms = 100;
     cfg->max_in_flight = 10000;
     cfg->max_message_bytes = 16u << 20;

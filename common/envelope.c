@@ -3,51 +3,76 @@
 
 #include <string.h>
 
+#include "jsonscan.h"
 #include "util.h"
 #include "version.h"
+
+/* The checks before any JSON is read: size and encoding. */
+static int check_bytes(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
+    const char *nul;
+    if (len == 0) {
+        sp_fail_set(fail, "empty", "empty message");
+        return -1;
+    }
+    if (len > max_bytes) {
+        sp_fail_set(fail, "too_large", "message of %zu bytes exceeds the %zu byte limit", len, max_bytes);
+        return -1;
+    }
+    if ((nul = memchr(buf, '\0', len)) != NULL) {
+        sp_fail_set(fail, "invalid_utf8", "NUL byte at %zu", (size_t)(nul - (const char *)buf));
+        return -1;
+    }
+    if (!sp_utf8_valid(buf, len)) {
+        sp_fail_set(fail, "invalid_utf8", "not valid UTF-8");
+        return -1;
+    }
+    return 0;
+}
+
+/* The checks after the JSON is read: an object with schema_version 1. */
+static int check_top(int is_object, sp_sv_kind sv, long long value, sp_fail *fail) {
+    if (!is_object) {
+        sp_fail_set(fail, "not_object", "top-level JSON value is not an object");
+    } else if (sv == SP_SV_MISSING) {
+        sp_fail_set(fail, "missing_field", "schema_version is missing");
+    } else if (sv != SP_SV_INTEGER) {
+        sp_fail_set(fail, "wrong_type", "schema_version is not an integer");
+    } else if (value != SP_SCHEMA_VERSION) {
+        sp_fail_set(fail, "unknown_schema_version", "schema_version %lld is not %d", value, SP_SCHEMA_VERSION);
+    } else {
+        return 0;
+    }
+    return -1;
+}
 
 json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
     json_error_t err;
     json_t *msg, *ver;
-    size_t i;
+    sp_sv_kind sv;
 
-    if (len == 0) {
-        sp_fail_set(fail, "empty", "empty message");
-        return NULL;
-    }
-    if (len > max_bytes) {
-        sp_fail_set(fail, "too_large", "message of %zu bytes exceeds the %zu byte limit", len, max_bytes);
-        return NULL;
-    }
-    for (i = 0; i < len && ((const char *)buf)[i] != '\0'; i++)
-        ;
-    if (i < len || !sp_utf8_valid(buf, len)) {
-        sp_fail_set(fail, "invalid_utf8", i < len ? "NUL byte at %zu" : "not valid UTF-8", i);
-        return NULL;
-    }
+    if (check_bytes(buf, len, max_bytes, fail)) return NULL;
     msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (msg == NULL) {
         sp_fail_set(fail, "invalid_json", "line %d column %d: %s", err.line, err.column, err.text);
         return NULL;
     }
-    if (!json_is_object(msg)) {
-        sp_fail_set(fail, "not_object", "top-level JSON value is not an object");
+    ver = json_object_get(msg, "schema_version");
+    sv = ver == NULL ? SP_SV_MISSING : json_is_integer(ver) ? SP_SV_INTEGER : SP_SV_OTHER;
+    if (check_top(json_is_object(msg), sv, ver ? (long long)json_integer_value(ver) : 0, fail)) {
         json_decref(msg);
         return NULL;
     }
-    ver = json_object_get(msg, "schema_version");
-    if (ver == NULL) {
-        sp_fail_set(fail, "missing_field", "schema_version is missing");
-    } else if (!json_is_integer(ver)) {
-        sp_fail_set(fail, "wrong_type", "schema_version is not an integer");
-    } else if (json_integer_value(ver) != SP_SCHEMA_VERSION) {
-        sp_fail_set(fail, "unknown_schema_version", "schema_version %lld is not %d",
-                    (long long)json_integer_value(ver), SP_SCHEMA_VERSION);
-    } else {
-        return msg;
+    return msg;
+}
+
+int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
+    sp_scan scan;
+    if (check_bytes(buf, len, max_bytes, fail)) return -1;
+    if (sp_json_scan(buf, len, &scan) != 0) {
+        sp_fail_set(fail, "invalid_json", "byte %zu: %s", scan.err_pos, scan.err);
+        return -1;
     }
-    json_decref(msg);
-    return NULL;
+    return check_top(scan.is_object, scan.sv_kind, scan.sv_value, fail);
 }
 
 json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,

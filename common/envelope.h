@@ -14,6 +14,10 @@
  * missing_field, wrong_type, unknown_schema_version. */
 json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
 
+/* The same checks with the same reason codes, without building the JSON
+ * (for raw transforms). 0 ok, -1 with `fail` set. */
+int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
+
 /* The news.dlq record for an input: stage, reason, detail, where the input
  * came from and its original bytes (base64). */
 json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,

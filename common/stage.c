@@ -18,15 +18,29 @@ static void on_signal(int sig) {
     sp_stop_requested = 1;
 }
 
-void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value) {
+static sp_out *outbox_push(sp_outbox *ob, int output, const char *key, size_t key_len) {
+    sp_out *o;
     if (ob->n == ob->cap) {
         ob->cap = ob->cap ? ob->cap * 2 : 8;
         ob->v = sp_xrealloc(ob->v, ob->cap * sizeof *ob->v);
     }
-    ob->v[ob->n].output = output;
-    ob->v[ob->n].key = key ? sp_xstrdup(key) : NULL;
-    ob->v[ob->n].value = value;
-    ob->n++;
+    o = &ob->v[ob->n++];
+    memset(o, 0, sizeof *o);
+    o->output = output;
+    o->key = key ? sp_xstrndup(key, key_len) : NULL;
+    o->key_len = key ? key_len : 0;
+    return o;
+}
+
+void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value) {
+    outbox_push(ob, output, key, key ? strlen(key) : 0)->value = value;
+}
+
+void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, const char *data,
+                 size_t len) {
+    sp_out *o = outbox_push(ob, output, key, key_len);
+    o->raw = data;
+    o->raw_len = len;
 }
 
 void sp_outbox_clear(sp_outbox *ob) {
@@ -83,9 +97,14 @@ sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const 
 
     memset(&fail, 0, sizeof fail);
     atomic_fetch_add(&sp_stats.consumed, 1);
-    msg = sp_envelope_parse(buf, len, rt->cfg.max_message_bytes, &fail);
+    if (rt->def->raw) {
+        /* the transform reads the bytes: check them, build nothing */
+        msg = sp_envelope_check(buf, len, rt->cfg.max_message_bytes, &fail) == 0 ? json_null() : NULL;
+    } else {
+        msg = sp_envelope_parse(buf, len, rt->cfg.max_message_bytes, &fail);
+    }
     while (msg) {
-        r = rt->def->transform(rt->state, msg, in, &rt->out, &fail);
+        r = rt->def->transform(rt->state, rt->def->raw ? NULL : msg, in, &rt->out, &fail);
         if (r != SP_TRANSIENT) break;
         sp_outbox_clear(&rt->out);
         atomic_fetch_add(&sp_stats.retries, 1);
@@ -110,6 +129,7 @@ sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const 
     if (key && key_len) { /* keep the input's key so the DLQ stays partitioned like the input */
         free(rt->out.v[0].key);
         rt->out.v[0].key = sp_xstrndup(key, key_len);
+        rt->out.v[0].key_len = key_len;
     }
     sp_metrics_dead_letter(fail.reason);
     if (sp_log_enabled(SP_LOG_DEBUG))

@@ -29,13 +29,20 @@ typedef struct sp_input {
     int32_t partition;  /* -1 in --stdio mode */
     int64_t offset;     /* -1 in --stdio mode */
     long line;          /* line number in --stdio mode, else 0 */
+    const char *data;   /* the input's bytes (valid during the transform) */
+    size_t len;
+    const char *key;    /* the input's key, or NULL */
+    size_t key_len;
 } sp_input;
 
 /* One message a transform emits. */
 typedef struct sp_out {
-    int output;   /* index into sp_stage_def.outputs */
-    char *key;    /* partitioning key (owned) */
-    json_t *value;
+    int output;      /* index into sp_stage_def.outputs */
+    char *key;       /* partitioning key (owned), or NULL */
+    size_t key_len;
+    json_t *value;   /* the message, or NULL when `raw` is */
+    const char *raw; /* bytes sent as they are (borrowed from the input) */
+    size_t raw_len;
 } sp_out;
 
 /* The messages a transform emits for one input; reset by the runtime. */
@@ -47,6 +54,10 @@ typedef struct sp_outbox {
 /* Append a message to output `output`, keyed by `key` (copied).
  * `value` is stolen. */
 void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value);
+/* Append bytes to send unchanged, e.g. the input's own in->data (borrowed:
+ * valid until the input is done), keyed by key[0..key_len) (copied). */
+void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, const char *data,
+                 size_t len);
 void sp_outbox_clear(sp_outbox *ob);
 
 /* Why an input is dead-lettered: a machine-readable reason code
@@ -85,6 +96,10 @@ typedef struct sp_stage_def {
     const char *outputs[SP_MAX_OUTPUTS]; /* output topic names without prefix */
     const sp_option *options;            /* extra options, {0}-terminated, or NULL */
     const char *usage_extra;             /* extra --help text, or NULL */
+    /* 1: the transform works on in->data and gets msg == NULL; the envelope
+     * is checked without building a DOM (a stage that routes or forwards
+     * bytes should not pay for parsing them). */
+    int raw;
     /* Called after options are parsed; return 0 or a process exit code. */
     int (*init)(void **state);
     sp_transform_fn transform;

@@ -252,7 +252,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 
 static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pending *p) {
     const char *topic = o->output == SP_OUTPUT_DLQ ? ks->cfg->dlq_topic : ks->cfg->output_topics[o->output];
-    char *val = json_dumps(o->value, JSON_COMPACT);
+    /* raw bytes are copied by librdkafka; a serialised value is handed over */
+    char *val = o->raw ? (char *)o->raw : json_dumps(o->value, JSON_COMPACT);
+    size_t len = o->raw ? o->raw_len : val ? strlen(val) : 0;
+    int flags = o->raw ? RD_KAFKA_MSG_F_COPY : RD_KAFKA_MSG_F_FREE;
     rd_kafka_headers_t *hdrs = NULL;
     rd_kafka_resp_err_t err;
 
@@ -271,8 +274,8 @@ static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pe
     }
     for (;;) {
         err = rd_kafka_producev(ks->producer, RD_KAFKA_V_TOPIC(topic),
-                                RD_KAFKA_V_KEY(o->key, o->key ? strlen(o->key) : 0),
-                                RD_KAFKA_V_VALUE(val, strlen(val)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                                RD_KAFKA_V_KEY(o->key, o->key_len),
+                                RD_KAFKA_V_VALUE(val, len), RD_KAFKA_V_MSGFLAGS(flags),
                                 RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
         rd_kafka_poll(ks->producer, 50); /* backpressure: wait for acknowledgements */
@@ -280,7 +283,7 @@ static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pe
     if (err) {
         sp_log(SP_LOG_ERROR, "produce_failed", "%s: %s", topic, rd_kafka_err2str(err));
         if (hdrs) rd_kafka_headers_destroy(hdrs);
-        free(val);
+        if (!o->raw) free(val);
         return -1;
     }
     return 0;
@@ -293,7 +296,8 @@ static void idle_poll(void *arg) {
 
 /* Process one consumed input. 0 ok, -1 stop (fatal or stop requested). */
 static int handle(kstage *ks, rd_kafka_message_t *m) {
-    sp_input in = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0};
+    sp_input in = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0, m->payload, m->len,
+                   m->key, m->key_len};
     pending *p = NULL;
     sp_result r = sp_runtime_process(ks->rt, m->payload, m->len, m->key, m->key_len, &in);
     sp_outbox *out = &ks->rt->out;

@@ -10,9 +10,10 @@
 #include "runtime.h"
 #include "util.h"
 
-static int write_line(FILE *f, json_t *value) {
-    char *s = json_dumps(value, JSON_COMPACT);
+static int write_line(FILE *f, const sp_out *o) {
+    char *s = o->raw ? NULL : json_dumps(o->value, JSON_COMPACT);
     int rc;
+    if (o->raw) return fwrite(o->raw, 1, o->raw_len, f) != o->raw_len || fputc('\n', f) == EOF ? -1 : 0;
     if (s == NULL) return -1;
     rc = fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
     free(s);
@@ -44,9 +45,10 @@ int sp_run_stdio(sp_runtime *rt) {
     }
     atomic_store(&sp_stats.ready, 1);
     while (!sp_stop_requested && (len = getline(&line, &cap, stdin)) != -1) {
-        sp_input in = {NULL, -1, -1, ++lineno};
+        sp_input in = {NULL, -1, -1, ++lineno, line, 0, NULL, 0};
         if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
         if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
+        in.len = (size_t)len;
         if (sp_runtime_process(rt, line, (size_t)len, NULL, 0, &in) == SP_TRANSIENT) break;
         for (size_t k = 0; k < rt->out.n; k++) {
             sp_out *o = &rt->out.v[k];
@@ -56,7 +58,7 @@ int sp_run_stdio(sp_runtime *rt) {
                 dropped++;
                 continue;
             }
-            if (write_line(f, o->value) != 0) {
+            if (write_line(f, o) != 0) {
                 sp_log(SP_LOG_ERROR, "write_failed", "cannot write output: %s", strerror(errno));
                 rc = SP_EXIT_UNAVAILABLE;
                 sp_outbox_clear(&rt->out);

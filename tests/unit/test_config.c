@@ -107,7 +107,7 @@ static void test_defaults(void **state) {
     assert_null(cfg.output_topics[1]);
     assert_string_equal(cfg.dlq_topic, "news.dlq");
     assert_int_equal(cfg.exactly_once, 1);
-    assert_int_equal(cfg.batch_size, 500);
+    assert_int_equal(cfg.batch_size, 10000);
     assert_int_equal(cfg.batch_ms, 100);
     assert_int_equal(cfg.max_in_flight, 10000);
     assert_int_equal(cfg.max_message_bytes, 16u << 20);

@@ -1,0 +1,127 @@
+/* test_jsonscan.c — the raw envelope check (sp_envelope_check, built on the
+ * jsonscan scanner) must give the same verdict and reason code as the DOM
+ * check (sp_envelope_parse, built on jansson) for every input: hand-picked
+ * edge cases, then a million seeded mutations of valid messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "envelope.h"
+#include "jsonscan.h"
+
+static int agree(const char *buf, size_t len) {
+    sp_fail a, b;
+    json_t *j;
+    int rb;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    j = sp_envelope_parse(buf, len, 1 << 20, &a);
+    rb = sp_envelope_check(buf, len, 1 << 20, &b);
+    json_decref(j);
+    if ((j != NULL) != (rb == 0) || strcmp(a.reason, b.reason) != 0) {
+        fprintf(stderr, "disagree on %zu bytes '%.*s': jansson %s (%s), scanner %s (%s)\n", len,
+                (int)(len > 200 ? 200 : len), buf, j ? "ok" : a.reason, a.detail, rb == 0 ? "ok" : b.reason,
+                b.detail);
+        return 0;
+    }
+    return 1;
+}
+
+static const char *const cases[] = {
+    "{\"schema_version\":1}", "{\"schema_version\":1,\"a\":[1,2.5,-3e2,true,false,null,\"x\"]}",
+    " \t\r\n{\"schema_version\" : 1 } \n", "{\"schema_version\":2}", "{\"schema_version\":0}",
+    "{\"schema_version\":-1}", "{\"schema_version\":1.0}", "{\"schema_version\":1e0}",
+    "{\"schema_version\":\"1\"}", "{\"schema_version\":null}", "{\"schema_version\":[1]}",
+    "{\"schema_version\":{}}", "{\"schema_version\":true}", "{}", "[]", "[1]", "42", "-1.5e3",
+    "\"str\"", "null", "true", "false", "{\"schema_versio\":1}", "{\"schema_version\\u0000\":1}",
+    "{\"schema\\u005fversion\":1}", "{\"schema_version\":1,\"schema_version\":1}",
+    "{\"schema_version\":1,\"schema\\u005fversion\":2}", "{\"schema_version\":1,\"a\":{\"b\":1,\"b\":2}}",
+    "{\"schema_version\":1,\"a\":{\"b\":1},\"c\":{\"b\":2}}", "{\"schema_version\":1,\"a\":[{\"b\":1},{\"b\":1}]}",
+    "{\"schema_version\":9223372036854775807}", "{\"schema_version\":9223372036854775808}",
+    "{\"schema_version\":-9223372036854775808}", "{\"schema_version\":-9223372036854775809}",
+    "{\"schema_version\":1,\"x\":123456789012345678901234567890}", "{\"schema_version\":1,\"x\":1e400}",
+    "{\"schema_version\":1,\"x\":-1e400}", "{\"schema_version\":1,\"x\":1e-400}", "{\"schema_version\":01}",
+    "{\"schema_version\":1.}", "{\"schema_version\":.5}", "{\"schema_version\":-}", "{\"schema_version\":+1}",
+    "{\"schema_version\":1e}", "{\"schema_version\":1e+}", "{\"schema_version\":1,\"x\":0.0e-0}",
+    "{\"schema_version\":1,\"s\":\"\\ud83d\\ude00\"}", "{\"schema_version\":1,\"s\":\"\\ud83d\"}",
+    "{\"schema_version\":1,\"s\":\"\\ude00\"}", "{\"schema_version\":1,\"s\":\"\\ud83d\\u0041\"}",
+    "{\"schema_version\":1,\"s\":\"\\u0000\"}", "{\"schema_version\":1,\"s\":\"\\x\"}",
+    "{\"schema_version\":1,\"s\":\"\\u12\"}", "{\"schema_version\":1,\"s\":\"\\u12G4\"}",
+    "{\"schema_version\":1,\"s\":\"tab\there\"}", "{\"schema_version\":1,\"s\":\"\\/\\b\\f\\n\\r\\t\\\\\\\"\"}",
+    "{\"schema_version\":1,}", "{\"schema_version\":1", "{\"schema_version\"1}", "{schema_version:1}",
+    "{'schema_version':1}", "{\"schema_version\":1}}", "{\"schema_version\":1} x", "{\"schema_version\":1}{}",
+    "{\"schema_version\":1,\"a\":[1,]}", "{\"schema_version\":1,\"a\":[,1]}", "{\"schema_version\":1,\"a\":tru}",
+    "{\"schema_version\":1,\"a\":nul}", "{\"schema_version\":1,\"a\":NaN}", "{\"schema_version\":1,\"a\":Infinity}",
+    "{\"schema_version\":1,\"é\":\"ü\",\"日本\":\"語\"}", "{\"schema_version\":1,\"k\":\"\xf0\x9f\x98\x80\"}",
+    "\xef\xbb\xbf{\"schema_version\":1}", " ", "{\"schema_version\":1,\"\":1,\"\":2}",
+    "{\"a\":1,\"schema_version\":1}", "{\"a\":{\"schema_version\":1}}",
+};
+
+static void test_edge_cases(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_true(agree(cases[i], strlen(cases[i])));
+}
+
+static void test_deep_nesting(void **state) {
+    (void)state;
+    for (int depth = 2040; depth <= 2056; depth += 4) {
+        size_t len = 32 + 2 * (size_t)depth;
+        char *buf = malloc(len + 1), *p = buf;
+        p += sprintf(p, "{\"schema_version\":1,\"d\":");
+        for (int i = 0; i < depth; i++) *p++ = '[';
+        for (int i = 0; i < depth; i++) *p++ = ']';
+        *p++ = '}';
+        assert_true(agree(buf, (size_t)(p - buf)));
+        free(buf);
+    }
+}
+
+/* Mutate valid messages at random (seeded): flip, insert, delete bytes
+ * drawn from JSON's own alphabet, truncate. */
+static void test_random_mutations(void **state) {
+    static const char *const seeds[] = {
+        "{\"schema_version\":1,\"id\":\"a-1\",\"kind\":\"inline\",\"content\":\"Hello \\u00e9 world\",\"n\":[1,-2.5e3,true,null]}",
+        "{\"schema_version\":1,\"doc\":{\"a\":{\"b\":[{\"c\":\"d\"},{\"c\":\"e\"}]},\"x\":0.125}}",
+        "{\"schema_version\":1,\"s\":\"\\ud83d\\ude00\\n\\t\",\"big\":9223372036854775807}",
+    };
+    static const char alphabet[] = "{}[]:,\"\\u0123456789abcdefeE+-. \n\ttrueflsn\xc3\xa9";
+    unsigned long rng = 20250203;
+    char buf[512];
+    long checked = 0;
+    (void)state;
+    for (long iter = 0; iter < 1000000; iter++) {
+        const char *s = seeds[iter % 3];
+        size_t len = strlen(s);
+        memcpy(buf, s, len);
+        int edits = 1 + (int)(iter % 3);
+        for (int e = 0; e < edits; e++) {
+            rng = rng * 6364136223846793005UL + 1442695040888963407UL;
+            size_t pos = (rng >> 33) % (len + 1);
+            char c = alphabet[(rng >> 13) % (sizeof alphabet - 1)];
+            switch ((rng >> 7) % 4) {
+            case 0: if (pos < len) buf[pos] = c; break;
+            case 1: if (len < sizeof buf - 1) { memmove(buf + pos + 1, buf + pos, len - pos); buf[pos] = c; len++; } break;
+            case 2: if (pos < len) { memmove(buf + pos, buf + pos + 1, len - pos - 1); len--; } break;
+            default: len = pos; break;
+            }
+        }
+        if (!agree(buf, len)) fail_msg("disagreement after %ld inputs", checked);
+        checked++;
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_random_mutations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
