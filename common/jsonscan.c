@@ -66,6 +66,7 @@ static int read_u4(scanner *sc, unsigned *cp) {
 }
 
 static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
+    if (len == 0) return; /* also keeps memcpy away from a NULL buffer */
     if (*n + len > sc->key_cap) {
         sc->key_cap = (*n + len) * 2 + 64;
         sc->key = sp_xrealloc(sc->key, sc->key_cap);
