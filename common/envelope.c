@@ -76,11 +76,12 @@ int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fa
 }
 
 json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,
-                      const void *key, size_t key_len, const void *orig, size_t len) {
+                      const void *key, size_t key_len, const void *orig, size_t len, size_t keep) {
     char ts[40];
-    char *b64 = sp_base64_encode(orig, len);
+    char *b64 = sp_base64_encode(orig, keep < len ? keep : len);
     json_t *input, *rec;
-    json_t *jkey = key && sp_utf8_valid(key, key_len) ? json_stringn(key, key_len) : json_null();
+    json_t *jkey = key && key_len <= SP_DLQ_MAX_KEY && sp_utf8_valid(key, key_len) ? json_stringn(key, key_len)
+                                                                                   : json_null();
 
     sp_now_rfc3339(ts, sizeof ts);
     input = json_pack("{s:o, s:o, s:o, s:o, s:o}",
@@ -89,11 +90,11 @@ json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in
                       "offset", in->topic ? json_integer(in->offset) : json_null(),
                       "key", jkey,
                       "line", in->line > 0 ? json_integer(in->line) : json_null());
-    rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:I, s:s, s:s}",
+    rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:I, s:b, s:s, s:s}",
                     "schema_version", SP_SCHEMA_VERSION, "stage", stage, "reason", fail->reason,
                     "detail", sp_utf8_valid(fail->detail, strlen(fail->detail)) ? fail->detail : "(detail not UTF-8)",
                     "input", input, "original_base64", b64, "original_size", (json_int_t)len,
-                    "failed_at", ts, "storypipe_version", STORYPIPE_VERSION);
+                    "original_truncated", keep < len, "failed_at", ts, "storypipe_version", STORYPIPE_VERSION);
     free(b64);
     return rec;
 }

@@ -18,9 +18,13 @@ json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail
  * (for raw transforms). 0 ok, -1 with `fail` set. */
 int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
 
+/* Keys longer than this are not copied into dead letters. */
+#define SP_DLQ_MAX_KEY 1024
+
 /* The news.dlq record for an input: stage, reason, detail, where the input
- * came from and its original bytes (base64). */
+ * came from and its original bytes (base64), of which only the first `keep`
+ * are kept when keep < len (original_truncated). */
 json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,
-                      const void *key, size_t key_len, const void *orig, size_t len);
+                      const void *key, size_t key_len, const void *orig, size_t len, size_t keep);
 
 #endif

@@ -20,7 +20,7 @@ sp_metrics sp_stats;
 static const char *const known_reasons[SP_METRICS_REASONS] = {
     "empty", "too_large", "invalid_utf8", "invalid_json", "not_object", "missing_field",
     "wrong_type", "unknown_schema_version", "transform_failed", "unsupported", "not_found",
-    "fetch_failed", "invalid_value", "forbidden", NULL, "other"};
+    "fetch_failed", "invalid_value", "forbidden", "output_too_large", "other"};
 
 static struct MHD_Daemon *daemon_handle;
 static const char *m_stage;

@@ -20,12 +20,17 @@ typedef struct sp_runtime {
      * delivery reports); may be NULL. */
     void (*idle)(void *arg);
     void *idle_arg;
+    /* Largest message the output can take (key included), 0 for no limit.
+     * An input with a larger output is dead-lettered (output_too_large),
+     * and a dead letter keeps only as much of the original as fits. */
+    size_t max_output_bytes;
 } sp_runtime;
 
 extern volatile sig_atomic_t sp_stop_requested;
 
-/* Check, parse and transform one input into rt->out. Rejected input becomes
- * one SP_OUTPUT_DLQ entry. A transient failure is retried with backoff until
+/* Check, parse and transform one input into rt->out, every output
+ * serialised (raw/raw_len set). Rejected input becomes one SP_OUTPUT_DLQ
+ * entry. A transient failure is retried with backoff until
  * it passes; SP_TRANSIENT is returned only when a stop was requested
  * meanwhile (the input must then not be committed). */
 sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const void *key,

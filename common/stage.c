@@ -46,6 +46,7 @@ void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, con
 void sp_outbox_clear(sp_outbox *ob) {
     for (size_t i = 0; i < ob->n; i++) {
         free(ob->v[i].key);
+        free(ob->v[i].owned);
         json_decref(ob->v[i].value);
     }
     ob->n = 0;
@@ -88,6 +89,50 @@ const char *sp_json_string(json_t *obj, const char *key, int required, sp_fail *
     return v ? json_string_value(v) : NULL;
 }
 
+/* Serialise the outbox's values. -1 (fail set) when one is larger than
+ * the output can take. */
+static int serialise(sp_runtime *rt, sp_fail *fail) {
+    for (size_t i = 0; i < rt->out.n; i++) {
+        sp_out *o = &rt->out.v[i];
+        if (o->value && o->owned == NULL) {
+            if ((o->owned = json_dumps(o->value, JSON_COMPACT)) == NULL) {
+                sp_fail_set(fail, "transform_failed", "an output could not be serialised");
+                return -1;
+            }
+            o->raw = o->owned;
+            o->raw_len = strlen(o->owned);
+        }
+        if (rt->max_output_bytes && o->raw_len + o->key_len > rt->max_output_bytes) {
+            sp_fail_set(fail, "output_too_large", "an output of %zu bytes exceeds the %zu byte limit",
+                        o->raw_len + o->key_len, rt->max_output_bytes);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Replace the outbox by the input's dead letter, keyed like the input, with
+ * as much of the original as the output can take. */
+static void dead_letter(sp_runtime *rt, const sp_fail *fail, const sp_input *in, const void *key,
+                        size_t key_len, const void *buf, size_t len) {
+    size_t keep = len;
+    sp_out *o;
+    if (key_len > SP_DLQ_MAX_KEY) key = NULL, key_len = 0;
+    if (rt->max_output_bytes) { /* base64 is 4/3 of the bytes; leave 64 KiB for the rest */
+        size_t room = rt->max_output_bytes > 65536 + key_len ? rt->max_output_bytes - 65536 - 2 * key_len : 0;
+        if (room / 4 * 3 < keep) keep = room / 4 * 3;
+    }
+    sp_outbox_clear(&rt->out);
+    o = outbox_push(&rt->out, SP_OUTPUT_DLQ, key, key_len);
+    o->value = sp_dlq_record(rt->def->name, fail, in, key, key_len, buf, len, keep);
+    o->owned = json_dumps(o->value, JSON_COMPACT);
+    o->raw = o->owned;
+    o->raw_len = o->owned ? strlen(o->owned) : 0;
+    sp_metrics_dead_letter(fail->reason);
+    if (sp_log_enabled(SP_LOG_DEBUG))
+        sp_log(SP_LOG_DEBUG, "dead_letter", "%s: %s", fail->reason, fail->detail);
+}
+
 sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const void *key,
                              size_t key_len, const sp_input *in) {
     sp_fail fail;
@@ -122,18 +167,9 @@ sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const 
         backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
     json_decref(msg);
-    if (r == SP_OK) return SP_OK;
+    if (r == SP_OK && serialise(rt, &fail) == 0) return SP_OK;
     if (fail.reason[0] == '\0') sp_fail_set(&fail, "transform_failed", "rejected by the %s", rt->def->name);
-    sp_outbox_clear(&rt->out);
-    sp_emit(&rt->out, SP_OUTPUT_DLQ, NULL, sp_dlq_record(rt->def->name, &fail, in, key, key_len, buf, len));
-    if (key && key_len) { /* keep the input's key so the DLQ stays partitioned like the input */
-        free(rt->out.v[0].key);
-        rt->out.v[0].key = sp_xstrndup(key, key_len);
-        rt->out.v[0].key_len = key_len;
-    }
-    sp_metrics_dead_letter(fail.reason);
-    if (sp_log_enabled(SP_LOG_DEBUG))
-        sp_log(SP_LOG_DEBUG, "dead_letter", "%s: %s", fail.reason, fail.detail);
+    dead_letter(rt, &fail, in, key, key_len, buf, len);
     return SP_REJECT;
 }
 

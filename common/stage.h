@@ -41,8 +41,9 @@ typedef struct sp_out {
     char *key;       /* partitioning key (owned), or NULL */
     size_t key_len;
     json_t *value;   /* the message, or NULL when `raw` is */
-    const char *raw; /* bytes sent as they are (borrowed from the input) */
+    const char *raw; /* the bytes to send: borrowed (sp_emit_raw), or `owned` */
     size_t raw_len;
+    char *owned;     /* `value` serialised by the runtime */
 } sp_out;
 
 /* The messages a transform emits for one input; reset by the runtime. */

@@ -14,6 +14,7 @@
  *                arrive out of order). Stored offsets are auto-committed.
  *
  * Both commit on partition revocation and on SIGINT/SIGTERM. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafka.h"
@@ -250,16 +251,14 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 
 /* --- producing ------------------------------------------------------------ */
 
-static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pending *p) {
+static int produce(kstage *ks, sp_out *o, const rd_kafka_message_t *in, pending *p) {
     const char *topic = o->output == SP_OUTPUT_DLQ ? ks->cfg->dlq_topic : ks->cfg->output_topics[o->output];
-    /* raw bytes are copied by librdkafka; a serialised value is handed over */
-    char *val = o->raw ? (char *)o->raw : json_dumps(o->value, JSON_COMPACT);
-    size_t len = o->raw ? o->raw_len : val ? strlen(val) : 0;
-    int flags = o->raw ? RD_KAFKA_MSG_F_COPY : RD_KAFKA_MSG_F_FREE;
+    /* the runtime's own buffer is handed over; borrowed bytes are copied */
+    int flags = o->owned ? RD_KAFKA_MSG_F_FREE : RD_KAFKA_MSG_F_COPY;
     rd_kafka_headers_t *hdrs = NULL;
     rd_kafka_resp_err_t err;
 
-    if (val == NULL) return -1;
+    if (o->raw == NULL) return -1;
     if (o->output == SP_OUTPUT_DLQ) {
         char num[32];
         json_t *r = o->value;
@@ -275,7 +274,7 @@ static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pe
     for (;;) {
         err = rd_kafka_producev(ks->producer, RD_KAFKA_V_TOPIC(topic),
                                 RD_KAFKA_V_KEY(o->key, o->key_len),
-                                RD_KAFKA_V_VALUE(val, len), RD_KAFKA_V_MSGFLAGS(flags),
+                                RD_KAFKA_V_VALUE((void *)o->raw, o->raw_len), RD_KAFKA_V_MSGFLAGS(flags),
                                 RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
         rd_kafka_poll(ks->producer, 50); /* backpressure: wait for acknowledgements */
@@ -283,9 +282,9 @@ static int produce(kstage *ks, const sp_out *o, const rd_kafka_message_t *in, pe
     if (err) {
         sp_log(SP_LOG_ERROR, "produce_failed", "%s: %s", topic, rd_kafka_err2str(err));
         if (hdrs) rd_kafka_headers_destroy(hdrs);
-        if (!o->raw) free(val);
         return -1;
     }
+    o->owned = NULL; /* librdkafka frees it now */
     return 0;
 }
 
@@ -403,6 +402,12 @@ int sp_run_kafka(sp_runtime *rt) {
         goto out;
     }
     rd_kafka_poll_set_consumer(ks.consumer);
+    {   /* what the producer can send, less room for headers and framing */
+        char v[32];
+        size_t n = sizeof v;
+        if (rd_kafka_conf_get(rd_kafka_conf(ks.producer), "message.max.bytes", v, &n) == RD_KAFKA_CONF_OK)
+            rt->max_output_bytes = (size_t)strtoull(v, NULL, 10) > 4096 ? (size_t)strtoull(v, NULL, 10) - 4096 : 0;
+    }
     sp_logj(SP_LOG_INFO, "starting",
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "brokers", cfg->brokers, "group", cfg->group,
                       "input", cfg->input_topic, "delivery", cfg->exactly_once ? "exactly-once" : "at-least-once",

@@ -11,13 +11,7 @@
 #include "util.h"
 
 static int write_line(FILE *f, const sp_out *o) {
-    char *s = o->raw ? NULL : json_dumps(o->value, JSON_COMPACT);
-    int rc;
-    if (o->raw) return fwrite(o->raw, 1, o->raw_len, f) != o->raw_len || fputc('\n', f) == EOF ? -1 : 0;
-    if (s == NULL) return -1;
-    rc = fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
-    free(s);
-    return rc;
+    return fwrite(o->raw, 1, o->raw_len, f) != o->raw_len || fputc('\n', f) == EOF ? -1 : 0;
 }
 
 int sp_run_stdio(sp_runtime *rt) {

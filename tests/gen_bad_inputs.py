@@ -448,6 +448,9 @@ def fetcher_cases(cp):
     bad("file holds a NUL byte", file_src(os.path.join(cp.files, "nul.txt")), "invalid_utf8")
     bad("file larger than 16 MiB", file_src(os.path.join(cp.files, "huge.txt")), "too_large",
         note="the fetcher reads at most 16 MiB of a file (FETCH_MAX_BYTES)")
+    bad("file of 6 MB control characters: its raw document (each byte escaped as \\u0001) "
+        "exceeds the 32 MiB a message can have", file_src(os.path.join(cp.files, "controls.txt")),
+        "output_too_large", note="must not crash-loop the fetcher: the input is dead-lettered")
 
     # big sources: the fetcher runs with --max-message-bytes FETCHER_MAX_BYTES
     data, _ = with_big(source_msg("big10mb"), "content", "Headline of a 10 MB source", BIG)
@@ -494,6 +497,9 @@ def cleaner_cases(cp):
     data, _ = with_big(raw_msg("over16mib"), "body", "Headline of a raw document of 16 MiB + 1 byte",
                        DEFAULT_MAX_BYTES + 1)
     cp.add_bad("raw", "document of 16 MiB + 1 byte (the default limit + 1)", data, "too_large")
+    data, _ = with_big(raw_msg("over24mb"), "body", "Headline of a raw document of 26 MB", 26 * 1000 * 1000)
+    cp.add_bad("raw", "document of 26 MB: its dead letter keeps only the part of it that fits",
+               data, "too_large", truncated_dead_letter=True)
 
 
 def splitter_cases(cp):
@@ -679,6 +685,7 @@ def write_files(cp):
             ("valid.txt", VALID_FILE_TEXT.encode()),
             ("latin1.txt", "Caf\u00e9 cr\u00e8me, na\u00efve text in Latin-1.\n".encode("latin-1")),
             ("nul.txt", b"Text with a NUL\x00 byte.\n"),
+            ("controls.txt", b"\x01" * 6000000),
             ("huge.txt", (b"A file of 16 MiB + 1 KiB, one line after another.\n" * 400000)
              [:DEFAULT_MAX_BYTES + 1024])]:
         with open(os.path.join(cp.files, name), "wb") as f:
@@ -725,7 +732,7 @@ def main(argv):
 
     messages, seen = [], {}
     order = ["file", "topic", "case", "send", "key", "size", "sha256", "expect", "stage", "url",
-             "marker", "body_sha256", "note", "known_issue"]
+             "marker", "body_sha256", "note", "known_issue", "truncated_dead_letter"]
     for topic in TOPIC_STAGE:
         for c in interleave(cp.rng, cp.valid[topic], cp.bad[topic]):
             data = c.pop("data")

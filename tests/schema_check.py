@@ -355,7 +355,7 @@ EXAMPLES = {
             "input": {"topic": "news.raw", "partition": 2, "offset": 17,
                       "key": "doc-0001", "line": None},
             "original_base64": base64.b64encode(b'{"doc_id"').decode(),
-            "original_size": 9, "failed_at": "2024-05-01T10:15:31Z",
+            "original_size": 9, "original_truncated": False, "failed_at": "2024-05-01T10:15:31Z",
             "storypipe_version": "0.1.0"},
 }
 
@@ -455,6 +455,8 @@ def self_test_cases():
         ("dlq", "extra field in input", _with(dlq, ["input", "timestamp"], 0), False, "timestamp"),
         ("dlq", "original_base64 not base64", _with(dlq, ["original_base64"], "not base64!"), False, "original_base64"),
         ("dlq", "failed_at null", _with(dlq, ["failed_at"], None), False, "failed_at"),
+        ("dlq", "original_truncated missing", _with(dlq, ["original_truncated"], delete=True), False, "original_truncated"),
+        ("dlq", "original_truncated not boolean", _with(dlq, ["original_truncated"], 1), False, "original_truncated"),
     ]
     return cases
 

@@ -200,7 +200,11 @@ for n, line in enumerate(dlq, 1):
         field_problems.append("%s: no such input message" % where)
     else:
         size, ikey = inputs[key]
-        if max(size, 0) != len(orig) or rec.get("original_size") != len(orig):
+        if rec.get("original_truncated") is True:  # a part of the original, as much as fits
+            if not (0 < len(orig) < size and rec.get("original_size") == size):
+                field_problems.append("%s: truncated original of %d bytes, original_size %r, input of %d bytes"
+                                      % (where, len(orig), rec.get("original_size"), size))
+        elif max(size, 0) != len(orig) or rec.get("original_size") != len(orig):
             field_problems.append("%s: original of %d bytes, original_size %r, input message of %d bytes"
                                   % (where, len(orig), rec.get("original_size"), size))
         if ikey != inp.get("key"):
@@ -209,6 +213,13 @@ for n, line in enumerate(dlq, 1):
     if inp.get("line") is not None:
         field_problems.append("%s: input.line is set in Kafka mode" % where)
     c = by_key.get((tshort, inp.get("key"))) if not orig else by_hash.get((tshort, sha(orig)))
+    if c is None and rec.get("original_truncated") is True:  # the case whose file starts so
+        for cand in cases:
+            if cand["topic"] == tshort and cand.get("truncated_dead_letter"):
+                with open(os.path.join(gen, cand["file"]), "rb") as f:
+                    if f.read(len(orig)) == orig:
+                        c = cand
+                        break
     if c is None:
         try:
             c = find_by_marker(json.loads(orig), ("doc_id", "url"))

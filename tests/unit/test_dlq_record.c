@@ -4,7 +4,9 @@
  * non-UTF-8 and NUL bytes) and original_size matches; Kafka-style input
  * fills topic/partition/offset and leaves line null, stdio-style input
  * (topic NULL) the reverse; a missing or non-UTF-8 key becomes null; a
- * detail cut short by sp_fail_set stays readable. */
+ * detail cut short by sp_fail_set stays readable; an original larger than
+ * the output can take is kept in part (original_truncated) and a key longer
+ * than SP_DLQ_MAX_KEY is not copied. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,8 +62,8 @@ static int looks_like_rfc3339(const char *s) {
 static void check_schema(json_t *rec, const char *stage, const sp_fail *fail,
                          const void *orig, size_t len) {
     static const char *const required[] = {"schema_version", "stage", "reason", "detail", "input",
-                                           "original_base64", "original_size", "failed_at",
-                                           "storypipe_version"};
+                                           "original_base64", "original_size", "original_truncated",
+                                           "failed_at", "storypipe_version"};
     static const char *const input_keys[] = {"topic", "partition", "offset", "key", "line"};
     json_t *input;
     unsigned char *back;
@@ -95,6 +97,7 @@ static void check_schema(json_t *rec, const char *stage, const sp_fail *fail,
     assert_int_equal(backlen, len);
     assert_memory_equal(back, orig, len);
     free(back);
+    assert_true(json_is_false(json_object_get(rec, "original_truncated")));
 
     /* and it serialises (every string in it is valid UTF-8) */
     {
@@ -111,7 +114,7 @@ static void test_kafka_input(void **state) {
     json_t *rec, *input;
     (void)state;
     sp_fail_set(&fail, "invalid_utf8", "not valid UTF-8");
-    rec = sp_dlq_record("cleaner", &fail, &in, "doc-1", 5, orig, sizeof orig - 1);
+    rec = sp_dlq_record("cleaner", &fail, &in, "doc-1", 5, orig, sizeof orig - 1, sizeof orig - 1);
     check_schema(rec, "cleaner", &fail, orig, sizeof orig - 1);
     assert_string_equal(json_string_value(json_object_get(rec, "detail")), "not valid UTF-8");
     input = json_object_get(rec, "input");
@@ -129,7 +132,7 @@ static void test_kafka_offset_zero(void **state) {
     json_t *rec, *input;
     (void)state;
     sp_fail_set(&fail, "empty", "empty message");
-    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "", 0);
+    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "", 0, 0);
     check_schema(rec, "cleaner", &fail, "", 0);
     assert_string_equal(json_string_value(json_object_get(rec, "original_base64")), "");
     input = json_object_get(rec, "input");
@@ -148,7 +151,7 @@ static void test_stdio_input(void **state) {
     json_t *rec, *input;
     (void)state;
     sp_fail_set(&fail, "invalid_json", "line %d column %d: %s", 1, 1, "'[' or '{' expected near 'not'");
-    rec = sp_dlq_record("splitter", &fail, &in, NULL, 0, orig, sizeof orig - 1);
+    rec = sp_dlq_record("splitter", &fail, &in, NULL, 0, orig, sizeof orig - 1, sizeof orig - 1);
     check_schema(rec, "splitter", &fail, orig, sizeof orig - 1);
     assert_string_equal(json_string_value(json_object_get(rec, "detail")),
                         "line 1 column 1: '[' or '{' expected near 'not'");
@@ -169,7 +172,7 @@ static void test_non_utf8_key_is_null(void **state) {
     json_t *rec;
     (void)state;
     sp_fail_set(&fail, "transform_failed", "rejected by the splitter");
-    rec = sp_dlq_record("splitter", &fail, &in, key, sizeof key - 1, "{}", 2);
+    rec = sp_dlq_record("splitter", &fail, &in, key, sizeof key - 1, "{}", 2, 2);
     check_schema(rec, "splitter", &fail, "{}", 2);
     assert_true(json_is_null(json_object_get(json_object_get(rec, "input"), "key")));
     json_decref(rec);
@@ -182,7 +185,7 @@ static void test_key_uses_key_len(void **state) {
     (void)state;
     sp_fail_set(&fail, "transform_failed", "x");
     /* only the first 3 bytes are the key; the rest must not leak in */
-    rec = sp_dlq_record("splitter", &fail, &in, "abc\xFF" "def", 3, "{}", 2);
+    rec = sp_dlq_record("splitter", &fail, &in, "abc\xFF" "def", 3, "{}", 2, 2);
     check_schema(rec, "splitter", &fail, "{}", 2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "input"), "key")), "abc");
     json_decref(rec);
@@ -197,7 +200,7 @@ static void test_large_binary_original(void **state) {
     (void)state;
     for (size_t i = 0; i < len; i++) orig[i] = (unsigned char)(i * 131 + 7);
     sp_fail_set(&fail, "too_large", "message of %zu bytes exceeds the %zu byte limit", len, (size_t)70000);
-    rec = sp_dlq_record("deduper", &fail, &in, NULL, 0, orig, len);
+    rec = sp_dlq_record("deduper", &fail, &in, NULL, 0, orig, len, len);
     check_schema(rec, "deduper", &fail, orig, len);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(rec, "input"), "offset")),
                      123456789012LL);
@@ -211,7 +214,7 @@ static void test_non_utf8_detail_replaced(void **state) {
     json_t *rec;
     (void)state;
     sp_fail_set(&fail, "unsupported", "content_type '%s'", "text/\xFF");
-    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "x", 1);
+    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "x", 1, 1);
     check_schema(rec, "cleaner", &fail, "x", 1);
     assert_string_equal(json_string_value(json_object_get(rec, "detail")), "(detail not UTF-8)");
     json_decref(rec);
@@ -231,7 +234,7 @@ static void test_truncated_detail_stays_readable(void **state) {
     for (int i = 0; i < 500; i++) strcat(value, "\xC3\xA9"); /* 1000 bytes of é */
     /* "content_type '" is 14 bytes: the 511-byte cut falls after 248.5 é */
     sp_fail_set(&fail, "unsupported", "content_type '%s'", value);
-    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "x", 1);
+    rec = sp_dlq_record("cleaner", &fail, &in, NULL, 0, "x", 1, 1);
     check_schema(rec, "cleaner", &fail, "x", 1);
     snprintf(detail, sizeof detail, "%s", json_string_value(json_object_get(rec, "detail")));
     json_decref(rec); /* before the checks: a failure must not also leak */
@@ -240,8 +243,33 @@ static void test_truncated_detail_stays_readable(void **state) {
                  detail, strlen(detail));
 }
 
+static void test_truncated_original(void **state) {
+    static const char orig[] = "0123456789abcdefghij";
+    sp_input in = {.topic = "news.raw", .partition = 1, .offset = 2, .line = 0};
+    sp_fail fail;
+    char key[SP_DLQ_MAX_KEY + 2];
+    json_t *rec;
+    unsigned char *back;
+    size_t backlen = 0;
+    (void)state;
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    sp_fail_set(&fail, "too_large", "big");
+    rec = sp_dlq_record("cleaner", &fail, &in, key, sizeof key - 1, orig, 20, 7);
+    assert_true(json_is_true(json_object_get(rec, "original_truncated")));
+    assert_int_equal(json_integer_value(json_object_get(rec, "original_size")), 20);
+    back = b64decode(json_string_value(json_object_get(rec, "original_base64")), &backlen);
+    assert_non_null(back);
+    assert_int_equal(backlen, 7);
+    assert_memory_equal(back, orig, 7);
+    free(back);
+    assert_true(json_is_null(json_object_get(json_object_get(rec, "input"), "key")));
+    json_decref(rec);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_truncated_original),
         cmocka_unit_test(test_kafka_input),
         cmocka_unit_test(test_kafka_offset_zero),
         cmocka_unit_test(test_stdio_input),
