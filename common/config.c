@@ -264,6 +264,11 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
     else if (strcmp(delivery, "at-least-once") == 0) cfg->exactly_once = 0;
     else return bad("--delivery", delivery);
 
+    if (cfg->exactly_once && cfg->batch_ms * 2 > cfg->transaction_timeout_ms) {
+        fprintf(stderr, "storypipe: --batch-ms %d must be at most half of --transaction-timeout-ms %d, "
+                        "or every transaction times out\n", cfg->batch_ms, cfg->transaction_timeout_ms);
+        return SP_EXIT_USAGE;
+    }
     if (cfg->group == NULL) {
         static char groupbuf[64];
         snprintf(groupbuf, sizeof groupbuf, "storypipe-%s", def->name);

@@ -105,8 +105,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     pending *p = m->_private;
     (void)rk;
     if (m->err) {
-        sp_logj(SP_LOG_ERROR, "delivery_failed", json_pack("{s:s}", "topic", rd_kafka_topic_name(m->rkt)),
-                "output not delivered: %s", rd_kafka_err2str(m->err));
+        static unsigned long failures;
+        if (failures++ < 5 || failures % 1000 == 0) /* the first ones say it all */
+            sp_logj(SP_LOG_ERROR, "delivery_failed",
+                    json_pack("{s:s, s:I}", "topic", rd_kafka_topic_name(m->rkt), "failures", (json_int_t)failures),
+                    "output not delivered: %s", rd_kafka_err2str(m->err));
         if (p) p->failed = 1;
         if (!ks->cfg->exactly_once) ks->fatal = 1; /* the input stays uncommitted; restart redoes it */
     } else {

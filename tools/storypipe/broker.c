@@ -1,9 +1,18 @@
 /* broker.c — `storypipe broker`: librdkafka's mock cluster as an embedded
  * Kafka broker, so the pipeline can be tried with nothing installed. It
  * speaks the real protocol on loopback but keeps data in memory only and
- * does not implement transaction isolation: for demos, never production. */
+ * does not implement transaction isolation: for demos, never production.
+ *
+ * It also injects faults for tests, as librdkafka's own tests do: each line
+ * "fail REQUEST COUNT [ERROR]" on its stdin makes the next COUNT requests
+ * of that kind (Produce, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+ * TxnOffsetCommit, OffsetCommit) fail with the Kafka error code ERROR
+ * (default 19, NOT_ENOUGH_REPLICAS). */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,10 +28,42 @@
 static volatile sig_atomic_t stop;
 static void on_signal(int s) { (void)s; stop = 1; }
 
+static const struct {
+    const char *name;
+    int16_t api_key;
+} requests[] = {{"Produce", 0}, {"OffsetCommit", 8}, {"AddPartitionsToTxn", 24},
+                {"AddOffsetsToTxn", 25}, {"EndTxn", 26}, {"TxnOffsetCommit", 28}};
+
+/* One stdin command: "fail REQUEST COUNT [ERROR]". */
+static void command(rd_kafka_mock_cluster_t *mc, char *line) {
+    char req[64];
+    int count, code = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, n;
+    n = sscanf(line, "fail %63s %d %d", req, &count, &code);
+    if (n < 2 || count < 1 || count > 10000) {
+        sp_log(SP_LOG_WARN, "broker_command", "ignored: want \"fail REQUEST COUNT [ERROR]\"");
+        return;
+    }
+    for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+        if (strcmp(req, requests[i].name) == 0) {
+            rd_kafka_resp_err_t *errs = calloc((size_t)count, sizeof *errs);
+            for (int k = 0; k < count; k++) errs[k] = (rd_kafka_resp_err_t)code;
+            rd_kafka_mock_push_request_errors_array(mc, requests[i].api_key, (size_t)count, errs);
+            free(errs);
+            sp_log(SP_LOG_INFO, "fault_injected", "the next %d %s requests fail with %s", count, req,
+                   rd_kafka_err2name((rd_kafka_resp_err_t)code));
+            return;
+        }
+    }
+    sp_log(SP_LOG_WARN, "broker_command", "unknown request %s", req);
+}
+
 static void usage(FILE *f) {
     fprintf(f, "Usage: storypipe broker [OPTIONS]\n"
                "Run an embedded in-memory Kafka broker on loopback until SIGINT/SIGTERM.\n"
-               "Prints the bootstrap address on stdout. Not durable: demos only.\n\n"
+               "Prints the bootstrap address on stdout. Not durable: demos only.\n"
+               "Fault injection for tests: a line \"fail REQUEST COUNT [ERROR]\" on stdin fails\n"
+               "the next COUNT requests of that kind (Produce, OffsetCommit, AddPartitionsToTxn,\n"
+               "AddOffsetsToTxn, EndTxn, TxnOffsetCommit) with Kafka error code ERROR [19].\n\n"
                "      --partitions N       partitions of the pipeline topics it creates [6]\n"
                "      --topic-prefix P     [STORYPIPE_TOPIC_PREFIX, news.]\n"
                "      --bootstrap-file F   also write the bootstrap address to F\n"
@@ -88,7 +129,33 @@ int cmd_broker(int argc, char **argv) {
     sp_log(SP_LOG_INFO, "broker_started", "embedded broker at %s", rd_kafka_mock_cluster_bootstraps(mc));
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    while (!stop) pause();
+    {
+        char line[256];
+        size_t n = 0;
+        int eof = 0;
+        while (!stop) {
+            struct pollfd pfd = {0, POLLIN, 0};
+            ssize_t r;
+            if (eof || poll(&pfd, 1, 1000) <= 0) {
+                if (eof) pause();
+                continue;
+            }
+            r = read(0, line + n, sizeof line - 1 - n);
+            if (r <= 0) {
+                eof = r == 0 || errno != EINTR;
+                continue;
+            }
+            n += (size_t)r;
+            line[n] = '\0';
+            for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
+                *nl = '\0';
+                command(mc, line);
+                memmove(line, nl + 1, strlen(nl + 1) + 1);
+                n = strlen(line);
+            }
+            if (n == sizeof line - 1) n = 0; /* an overlong line: drop it */
+        }
+    }
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);
     return SP_EXIT_OK;
