@@ -318,19 +318,21 @@ static int handle(kstage *ks, rd_kafka_message_t *m) {
         q->tail = p;
         atomic_fetch_add(&sp_stats.in_flight, 1);
     }
+    /* exactly-once: in the batch before producing, so a rewind comes back to it */
+    if (ks->cfg->exactly_once) txn_track(ks, m->partition, m->offset);
     for (size_t i = 0; i < out->n; i++) {
-        if (produce(ks, &out->v[i], m, p) != 0) {
-            if (p) {
-                p->failed = 1;
-                p->outstanding -= (int)(out->n - i);
-            }
+        if (produce(ks, &out->v[i], m, p) == 0) continue;
+        if (p) {
+            p->failed = 1;
+            p->outstanding -= (int)(out->n - i);
+            ks->fatal = 1; /* at-least-once: stop before committing past it */
+        } else if (rd_kafka_fatal_error(ks->producer, NULL, 0) || txn_abort_and_rewind(ks) != 0) {
             ks->fatal = 1;
-            break;
         }
+        break; /* exactly-once: the batch, this input included, is redone */
     }
     sp_outbox_clear(out);
     if (p && --p->outstanding == 0) advance(ks, p->partition);
-    if (ks->cfg->exactly_once && !ks->fatal) txn_track(ks, m->partition, m->offset);
     return ks->fatal ? -1 : 0;
 }
 

@@ -8,7 +8,9 @@
 #    the batch, redo it and carry on (the mock shows aborted records to
 #    consumers, so only "nothing lost" is checked here; exactly-once itself
 #    is checked on a real broker in kafka/crash.sh and kafka/abort.sh).
-# 2. at-least-once: produce requests fail permanently, so outputs are not
+# 2. exactly-once: produce requests fail permanently: the transaction
+#    cannot commit, so it is aborted and redone; the stage keeps running.
+# 3. at-least-once: produce requests fail permanently, so outputs are not
 #    delivered: the stage must stop (exit 70) without committing past the
 #    first undelivered input, and a restart must redo it: nothing lost.
 . "$(dirname "$0")/lib.sh"
@@ -59,7 +61,20 @@ kill -TERM "$CLEANER_PID"; wait "$CLEANER_PID" || fail "exactly-once: the cleane
 log "exactly-once: $aborted aborted transactions rewound and redone; all $N documents arrived"
 broker_stop
 
-# 2. at-least-once: outputs that cannot be delivered
+# 2. exactly-once: outputs that cannot be delivered
+broker_start
+echo "fail Produce 3 10" >&3 # MSG_SIZE_TOO_LARGE: permanent, never retried
+mport=$("$ROOT/scripts/free-port.sh")
+cleaner --batch-ms 100 --metrics-port "$mport" --metrics-addr 127.0.0.1 --group fault-eos-produce
+wait_docs 90 || fail "exactly-once: $(clean_docs) of $N documents after injected produce errors"
+aborted=$(curl -sf "http://127.0.0.1:$mport/metrics" | awk '/^storypipe_transactions_aborted_total/ {print $2}')
+[ "${aborted:-0}" -ge 1 ] || fail "exactly-once: undelivered outputs aborted no transaction (aborted=$aborted)"
+kill -0 "$CLEANER_PID" || fail "exactly-once: the cleaner exited on undelivered outputs"
+kill -TERM "$CLEANER_PID"; wait "$CLEANER_PID" || fail "exactly-once: the cleaner did not stop cleanly"; CLEANER_PID=
+log "exactly-once: undelivered outputs aborted $aborted transaction(s), redone; all $N documents arrived"
+broker_stop
+
+# 3. at-least-once: outputs that cannot be delivered
 broker_start
 echo "fail Produce 3 10" >&3 # MSG_SIZE_TOO_LARGE: permanent, never retried
 cleaner --delivery at-least-once --group fault-alo
@@ -75,4 +90,4 @@ wait_docs 60 || fail "at-least-once: $(clean_docs) of $N documents after the res
 kill -TERM "$CLEANER_PID"; wait "$CLEANER_PID" || fail "at-least-once: the restarted cleaner did not stop cleanly"
 CLEANER_PID=
 log "at-least-once: undelivered outputs stopped the stage (70); after a restart all $N documents arrived"
-echo "2 passed, 0 failed"
+echo "3 passed, 0 failed"
