@@ -42,11 +42,13 @@ check "storypipe without a command" 64 "$BIN/storypipe"
 check "storypipe --help" 0 "$BIN/storypipe" --help
 has "storypipe --version" "^storypipe [0-9]" "$BIN/storypipe" --version
 check "storypipe unknown command" 64 "$BIN/storypipe" frobnicate
-for c in broker topics produce consume; do
+for c in broker topics produce consume replay; do
   check "storypipe $c --help" 0 "$BIN/storypipe" "$c" --help
   check "storypipe $c bad flag" 64 "$BIN/storypipe" "$c" --nope
 done
 check "storypipe produce without topic" 64 "$BIN/storypipe" produce
+check "storypipe replay without a target" 64 "$BIN/storypipe" replay --group g --topic t
+check "storypipe replay with a bad time" 64 "$BIN/storypipe" replay --group g --topic t --to-datetime yesterday
 check "storypipe consume unreachable broker" 69 timeout 60 "$BIN/storypipe" consume -b 127.0.0.1:1 -X socket.connection.setup.timeout.ms=1000 some.topic
 rm -f /tmp/cli.$$.out
 echo "$pass passed, $failed failed"

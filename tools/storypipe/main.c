@@ -5,6 +5,7 @@
  *   storypipe topics    create the pipeline's topics
  *   storypipe produce   JSON Lines from stdin into a topic
  *   storypipe consume   a topic's messages to stdout as JSON Lines
+ *   storypipe replay    reset a stage's consumer group to reprocess a topic
  *
  * Each subcommand lives in its own file; this one only dispatches. */
 #include <stdio.h>
@@ -26,6 +27,7 @@ static const struct {
     {"topics", cmd_topics, "create the pipeline's topics"},
     {"produce", cmd_produce, "send JSON Lines from stdin to a topic"},
     {"consume", cmd_consume, "print a topic's messages as JSON Lines"},
+    {"replay", cmd_replay, "reset a consumer group's offsets to reprocess a topic"},
 };
 
 static void usage(FILE *f) {
