@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "html.h"
 #include "util.h"
 #include "version.h"
 
@@ -22,21 +23,27 @@ static size_t count_words(const char *s, size_t len) {
     return n;
 }
 
+/* The text of an HTML member (title, excerpt), or null. */
 static json_t *html_field(json_t *raw, const char *key) {
-    const char *v = json_string_value(json_object_get(raw, key));
-    size_t n;
-    char *t;
-    json_t *j;
-    if (v == NULL) return json_null();
-    t = clean_html_text(v, strlen(v), &n);
-    j = json_stringn(t, n);
-    free(t);
+    json_t *v = json_object_get(raw, key), *j;
+    html_text t;
+    if (!json_is_string(v)) return json_null();
+    html_to_text(json_string_value(v), json_string_length(v), NULL, &t);
+    j = json_stringn(t.text, t.len);
+    html_text_free(&t);
     return j;
+}
+
+static json_t *links_json(const html_text *t) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < t->n_links; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "href", t->links[i].href, "text", t->links[i].text));
+    return a;
 }
 
 sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbox *out,
                           sp_fail *fail) {
-    json_t *body, *doc;
+    json_t *body, *doc, *links;
     const char *ctype, *doc_id;
     char *text;
     size_t n;
@@ -47,11 +54,20 @@ sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbo
     body = json_object_get(raw, "body");
     ctype = json_string_value(json_object_get(raw, "content_type"));
     doc_id = json_string_value(json_object_get(raw, "doc_id"));
-    if (strcmp(ctype, "text/html") == 0)
-        text = clean_html_text(json_string_value(body), json_string_length(body), &n);
-    else if (strcmp(ctype, "text/plain") == 0)
+    if (strcmp(ctype, "text/html") == 0) {
+        /* links are resolved against the post's own link */
+        html_options opt = {json_string_value(json_object_get(raw, "url"))};
+        html_text t;
+        html_to_text(json_string_value(body), json_string_length(body), &opt, &t);
+        links = links_json(&t);
+        text = t.text;
+        n = t.len;
+        t.text = NULL;
+        html_text_free(&t);
+    } else if (strcmp(ctype, "text/plain") == 0) {
         text = clean_plain_text(json_string_value(body), json_string_length(body), &n);
-    else {
+        links = json_array();
+    } else {
         sp_fail_set(fail, "unsupported", "content_type '%s' (text/html, text/plain)", ctype);
         return SP_REJECT;
     }
@@ -62,7 +78,7 @@ sp_result clean_transform(void *state, json_t *raw, const sp_input *in, sp_outbo
     json_object_set_new(doc, "excerpt", html_field(raw, "excerpt"));
     json_object_set_new(doc, "text", json_stringn(text, n));
     json_object_set_new(doc, "word_count", json_integer((json_int_t)count_words(text, n)));
-    json_object_set_new(doc, "links", json_array());
+    json_object_set_new(doc, "links", links);
     json_object_set_new(doc, "cleaner_version", json_string(STORYPIPE_VERSION));
     free(text);
     sp_emit(out, 0, doc_id, doc);

@@ -3,11 +3,18 @@
 #include "clean.h"
 #include "stage.h"
 
+static const sp_option options[] = {
+    {"html", "FILE", NULL, "print the text of the HTML document FILE ('-': stdin) and exit", &clean_html_file},
+    {0},
+};
+
 static const sp_stage_def cleaner = {
     .name = "cleaner",
     .summary = "Turn raw documents (HTML, newsletter text) into clean plain-text documents.",
     .input = "raw",
     .outputs = {"clean"},
+    .options = options,
+    .direct = clean_html_main,
     .transform = clean_transform,
 };
 

@@ -1,0 +1,751 @@
+/* html.c — HTML to plain text in one pass (see html.h).
+ *
+ * The tokenizer follows the HTML5 tokenizer where it changes the text:
+ *   - tags end at the first '>' outside a quoted attribute value; a tag cut
+ *     off by the end of input is dropped;
+ *   - comments end at "-->" (or "--!>", or at once for "<!-->" and
+ *     "<!--->"); an unterminated comment swallows the rest; "<!...>",
+ *     "<?...>", "</ ...>" and "<![CDATA[...>" outside SVG are bogus comments
+ *     that end at the first '>';
+ *   - script, style, xmp, iframe, noembed, noframes, noscript, textarea and
+ *     title hold raw text up to their own end tag (script with the escaped
+ *     and double-escaped states), and it is dropped; plaintext turns the
+ *     rest into text;
+ *   - character references are decoded by entities.c, with the attribute
+ *     rules for href.
+ * The layout works on a "pending break" (none, newline, blank line) and a
+ * "pending space", flushed before the next text, so inline elements never
+ * add or remove spaces and blocks never stack blank lines. */
+#include "html.h"
+
+#include <curl/curl.h>
+#include <string.h>
+#include <strings.h>
+
+#include "entities.h"
+#include "util.h"
+
+#define MAX_LISTS 32  /* deeper lists share the last level's numbering */
+#define MAX_OPEN_SC 8 /* unknown shortcodes whose closing tag is dropped */
+
+typedef struct buf {
+    char *s;
+    size_t n, cap;
+} buf;
+
+typedef struct conv {
+    const char *p, *end;
+    buf out;
+    int pending;      /* break owed before the next text: 0, 1 newline, 2 blank line */
+    int space;        /* white space seen since the last text */
+    int pre;          /* open <pre> elements */
+    int pre_start;    /* just after <pre>: its first newline is dropped */
+    char prefix[96];  /* list item marker owed before the item's text */
+    size_t prefix_len;
+    struct {
+        int ordered;
+        long next;
+    } lists[MAX_LISTS];
+    int n_lists;      /* open lists, may exceed MAX_LISTS */
+    int cells;        /* cells so far in this table row */
+    char skip[16];    /* element whose content is dropped, or "" */
+    int skip_depth;
+    int sc_skip;      /* inside [embed]...[/embed] */
+    char open_sc[MAX_OPEN_SC][32];
+    int n_open_sc;
+    /* links */
+    int in_a;
+    char *href;
+    size_t link_start;
+    html_link *links;
+    size_t n_links, cap_links;
+    CURLU *base;
+} conv;
+
+/* --- byte classes ------------------------------------------------------ */
+
+enum { C_PLAIN, C_SPACE, C_LT, C_AMP, C_BRACKET, C_HIGH, C_CTRL };
+static unsigned char cls[256];
+
+static void init_classes(void) {
+    if (cls['a'] == C_PLAIN && cls['<'] == C_LT) return;
+    for (int i = 0; i < 256; i++)
+        cls[i] = i >= 0x80 ? C_HIGH : (i > 0x20 && i < 0x7F) ? C_PLAIN : C_CTRL;
+    cls[' '] = cls['\t'] = cls['\n'] = cls['\r'] = cls['\f'] = C_SPACE;
+    cls['<'] = C_LT;
+    cls['&'] = C_AMP;
+    cls['['] = C_BRACKET;
+}
+
+static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f'; }
+static int is_alpha(char ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
+static int is_alnum(char ch) { return is_alpha(ch) || (ch >= '0' && ch <= '9'); }
+
+/* --- output -------------------------------------------------------------- */
+
+static void put(buf *b, const char *s, size_t n) {
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2 + 256;
+        b->s = sp_xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+}
+
+/* Pay the break or space owed, and the list marker, before new text. */
+static void flush_layout(conv *c) {
+    if (c->out.n > 0) {
+        if (c->pending) {
+            size_t nl = 0;
+            while (c->out.n > 0 && c->out.s[c->out.n - 1] == ' ' && !c->pre) c->out.n--;
+            while (nl < c->out.n && c->out.s[c->out.n - 1 - nl] == '\n') nl++;
+            for (; (int)nl < c->pending; nl++) put(&c->out, "\n", 1);
+        } else if (c->space) {
+            char last = c->out.s[c->out.n - 1];
+            if (last != ' ' && last != '\n') put(&c->out, " ", 1);
+        }
+    }
+    c->pending = 0;
+    c->space = 0;
+    if (c->prefix_len) {
+        put(&c->out, c->prefix, c->prefix_len);
+        c->prefix_len = 0;
+    }
+}
+
+static void text(conv *c, const char *s, size_t n) {
+    if (c->skip[0] || c->sc_skip || n == 0) return;
+    flush_layout(c);
+    put(&c->out, s, n);
+}
+
+static void block(conv *c, int level) {
+    if (c->pending < level) c->pending = level;
+    c->space = 0;
+}
+
+/* White space in the input: collapsed, or kept inside <pre>. */
+static void white(conv *c, char ch) {
+    if (c->skip[0] || c->sc_skip) return;
+    if (!c->pre) {
+        c->space = 1;
+        return;
+    }
+    if (ch == '\r') return; /* CR LF and lone CR: the LF (or nothing) is enough */
+    if (ch == '\n' && c->pre_start) {
+        c->pre_start = 0;
+        return;
+    }
+    c->pre_start = 0;
+    if (ch == '\n') {
+        flush_layout(c);
+        put(&c->out, "\n", 1);
+    } else {
+        text(c, ch == '\t' ? "\t" : " ", 1);
+    }
+}
+
+/* --- UTF-8 ----------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p that is ordinary text, 0 if it is
+ * invalid, -1 if it is a character with a rule (nbsp, soft hyphen, zero
+ * width): *cp is then set. */
+static int utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp) {
+    unsigned c0 = p[0], v, min;
+    int n;
+    if (c0 >= 0xC2 && c0 <= 0xDF) { n = 2; v = c0 & 0x1F; min = 0x80; }
+    else if (c0 >= 0xE0 && c0 <= 0xEF) { n = 3; v = c0 & 0x0F; min = 0x800; }
+    else if (c0 >= 0xF0 && c0 <= 0xF4) { n = 4; v = c0 & 0x07; min = 0x10000; }
+    else return 0;
+    if (end - p < n) return 0;
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    *cp = v;
+    if (v == 0xA0 || v == 0xAD || v == 0x200B || v == 0x2060 || v == 0xFEFF) return -n;
+    return n;
+}
+
+static void put_cp(conv *c, unsigned cp) {
+    char u[4];
+    size_t n;
+    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 63)); n = 2; }
+    else if (cp < 0x10000) { u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 63)); u[2] = (char)(0x80 | (cp & 63)); n = 3; }
+    else { u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 63)); u[2] = (char)(0x80 | ((cp >> 6) & 63)); u[3] = (char)(0x80 | (cp & 63)); n = 4; }
+    text(c, u, n);
+}
+
+/* One character with a rule: nbsp is a space, the invisible ones vanish,
+ * C0 controls other than white space vanish, everything else is text. */
+static void special(conv *c, unsigned cp) {
+    if (cp == 0xA0 || cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f') white(c, cp == 0xA0 ? ' ' : (char)cp);
+    else if (cp == 0xAD || cp == 0x200B || cp == 0x2060 || cp == 0xFEFF) return;
+    else if (cp < 0x20 || cp == 0x7F) return;
+    else put_cp(c, cp);
+}
+
+/* The longest run of ordinary text (printable ASCII, valid UTF-8). */
+static const char *scan_run(const char *p, const char *end) {
+    unsigned cp;
+    while (p < end) {
+        unsigned char ch = (unsigned char)*p;
+        if (cls[ch] == C_PLAIN) {
+            p++;
+        } else if (ch >= 0x80) {
+            int n = utf8_seq((const unsigned char *)p, (const unsigned char *)end, &cp);
+            if (n <= 0) break;
+            p += n;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
+/* --- character references --------------------------------------------- */
+
+static void charref(conv *c) {
+    char u[8];
+    size_t un = 0, n = html_charref(c->p, (size_t)(c->end - c->p), 0, u, &un);
+    if (n == 0) {
+        text(c, "&", 1);
+        c->p++;
+        return;
+    }
+    c->p += n;
+    for (size_t i = 0; i < un;) { /* the decoded characters, each with its rules */
+        unsigned cp;
+        int k = (unsigned char)u[i] < 0x80 ? 1 : utf8_seq((const unsigned char *)u + i, (const unsigned char *)u + un, &cp);
+        if (k == 1) cp = (unsigned char)u[i];
+        if (k == 0) break;
+        if (k < 0) k = -k;
+        special(c, cp);
+        i += (size_t)k;
+    }
+}
+
+/* --- links ---------------------------------------------------------------- */
+
+/* The absolute http(s) URL an href names, or NULL. */
+static char *resolve(conv *c, const char *raw, size_t len) {
+    char *dec = sp_xmalloc(len * 4 + 1), *s, *url = NULL, *scheme = NULL;
+    size_t n = html_decode(raw, len, 1, dec);
+    CURLU *u;
+    dec[n] = '\0';
+    for (s = dec; is_space(*s); s++)
+        ;
+    while (n > 0 && is_space(dec[n - 1])) dec[--n] = '\0';
+    u = c->base ? curl_url_dup(c->base) : curl_url();
+    if (u && *s && *s != '#' &&
+        curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0)) {
+        char *got = NULL;
+        if (curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK) {
+            url = sp_utf8_valid(got, strlen(got)) ? sp_xstrdup(got) : NULL;
+            curl_free(got);
+        }
+    }
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    free(dec);
+    return url;
+}
+
+static void link_end(conv *c) {
+    size_t a = c->link_start, b = c->out.n;
+    if (!c->in_a) return;
+    c->in_a = 0;
+    if (c->href == NULL) return;
+    while (a < b && is_space(c->out.s[a])) a++;
+    while (b > a && is_space(c->out.s[b - 1])) b--;
+    if (c->n_links == c->cap_links) {
+        c->cap_links = c->cap_links ? c->cap_links * 2 : 16;
+        c->links = sp_xrealloc(c->links, c->cap_links * sizeof *c->links);
+    }
+    c->links[c->n_links].href = c->href;
+    c->links[c->n_links].text = sp_xstrndup(c->out.s ? c->out.s + a : "", b - a);
+    c->n_links++;
+    c->href = NULL;
+}
+
+/* --- tags ----------------------------------------------------------------- */
+
+enum kind {
+    K_INLINE, K_BLOCK, K_BR, K_LI, K_UL, K_OL, K_PRE, K_TABLE, K_TR, K_CELL, K_A,
+    K_SKIP,      /* content dropped up to the matching end tag */
+    K_FOREIGN,   /* svg, math: dropped; self-closing honoured */
+    K_RAW,       /* raw text up to the end tag, dropped */
+    K_SCRIPT,    /* raw text with script's escape rules, dropped */
+    K_PLAINTEXT, /* the rest of the input is text */
+};
+
+static const struct {
+    const char *name;
+    enum kind kind;
+} tags[] = {
+    {"p", K_BLOCK}, {"div", K_BLOCK}, {"h1", K_BLOCK}, {"h2", K_BLOCK}, {"h3", K_BLOCK},
+    {"h4", K_BLOCK}, {"h5", K_BLOCK}, {"h6", K_BLOCK}, {"blockquote", K_BLOCK}, {"figure", K_BLOCK},
+    {"figcaption", K_BLOCK}, {"section", K_BLOCK}, {"article", K_BLOCK}, {"header", K_BLOCK},
+    {"footer", K_BLOCK}, {"aside", K_BLOCK}, {"nav", K_BLOCK}, {"main", K_BLOCK},
+    {"address", K_BLOCK}, {"hr", K_BLOCK}, {"dl", K_BLOCK}, {"dt", K_BLOCK}, {"dd", K_BLOCK},
+    {"details", K_BLOCK}, {"summary", K_BLOCK}, {"fieldset", K_BLOCK}, {"legend", K_BLOCK},
+    {"center", K_BLOCK}, {"caption", K_BLOCK}, {"hgroup", K_BLOCK}, {"body", K_BLOCK},
+    {"br", K_BR}, {"li", K_LI}, {"ul", K_UL}, {"ol", K_OL}, {"menu", K_UL}, {"pre", K_PRE},
+    {"listing", K_PRE}, {"table", K_TABLE}, {"tr", K_TR}, {"td", K_CELL}, {"th", K_CELL}, {"a", K_A},
+    {"template", K_SKIP}, {"object", K_SKIP}, {"select", K_SKIP}, {"button", K_SKIP},
+    {"datalist", K_SKIP}, {"head", K_SKIP}, {"video", K_SKIP}, {"audio", K_SKIP}, {"canvas", K_SKIP},
+    {"map", K_SKIP}, {"svg", K_FOREIGN}, {"math", K_FOREIGN},
+    {"style", K_RAW}, {"xmp", K_RAW}, {"iframe", K_RAW}, {"noembed", K_RAW}, {"noframes", K_RAW},
+    {"noscript", K_RAW}, {"textarea", K_RAW}, {"title", K_RAW}, {"script", K_SCRIPT},
+    {"plaintext", K_PLAINTEXT},
+};
+
+static enum kind kind_of(const char *name, size_t n) {
+    if (n == 0 || n > 10) return K_INLINE;
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+        if (strlen(tags[i].name) == n && strncasecmp(tags[i].name, name, n) == 0) return tags[i].kind;
+    return K_INLINE;
+}
+
+typedef struct attr {
+    const char *v; /* raw value, or NULL */
+    size_t len;
+} attr;
+
+/* Parse a tag's attributes from p (just after its name) to its '>'.
+ * Fills href/start when present. Returns the position after '>', or NULL
+ * when the input ends inside the tag. */
+static const char *attributes(const char *p, const char *end, attr *href, attr *start, int *self_closing) {
+    *self_closing = 0;
+    for (;;) {
+        const char *name, *v;
+        size_t nlen, vlen = 0;
+        while (p < end && (is_space(*p) || *p == '/')) {
+            *self_closing = *p == '/';
+            p++;
+        }
+        if (p >= end) return NULL;
+        if (*p == '>') return p + 1;
+        *self_closing = 0;
+        name = p++; /* a first '=' belongs to the name */
+        while (p < end && !is_space(*p) && *p != '/' && *p != '>' && *p != '=') p++;
+        nlen = (size_t)(p - name);
+        while (p < end && is_space(*p)) p++;
+        v = NULL;
+        if (p < end && *p == '=') {
+            p++;
+            while (p < end && is_space(*p)) p++;
+            if (p >= end) return NULL;
+            if (*p == '"' || *p == '\'') {
+                const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+                if (q == NULL) return NULL;
+                v = p + 1;
+                vlen = (size_t)(q - v);
+                p = q + 1;
+            } else if (*p != '>') {
+                v = p;
+                while (p < end && !is_space(*p) && *p != '>') p++;
+                vlen = (size_t)(p - v);
+            }
+        }
+        if (nlen == 4 && strncasecmp(name, "href", 4) == 0 && href->v == NULL) *href = (attr){v ? v : "", vlen};
+        if (nlen == 5 && strncasecmp(name, "start", 5) == 0 && start->v == NULL) *start = (attr){v ? v : "", vlen};
+    }
+}
+
+/* Skip raw text up to "</name" followed by white space, '/' or '>'. */
+static const char *raw_end(const char *p, const char *end, const char *name, size_t n) {
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        if (end - p >= (ptrdiff_t)(n + 2) && p[1] == '/' && strncasecmp(p + 2, name, n) == 0 &&
+            (p + 2 + n == end || is_space(p[2 + n]) || p[2 + n] == '/' || p[2 + n] == '>'))
+            return p;
+        p++;
+    }
+    return end;
+}
+
+/* Script data: "<!--" enters the escaped state, where "<script" enters the
+ * double-escaped state (a "</script" there does not end the script) and
+ * "-->" leaves; returns the position of the real "</script". */
+static const char *script_end(const char *p, const char *end) {
+    int escaped = 0, doubled = 0;
+    while (p < end) {
+        if (*p == '<') {
+            if (!escaped && end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+                escaped = 1;
+                p += 4;
+                continue;
+            }
+            if (escaped && end - p >= 8 && strncasecmp(p + 1, "script", 6) == 0 &&
+                (is_space(p[7]) || p[7] == '/' || p[7] == '>')) {
+                doubled = 1;
+                p += 7;
+                continue;
+            }
+            if (end - p >= 8 && p[1] == '/' && strncasecmp(p + 2, "script", 6) == 0 &&
+                (p + 8 == end || is_space(p[8]) || p[8] == '/' || p[8] == '>')) {
+                if (!doubled) return p;
+                doubled = 0;
+                p += 8;
+                continue;
+            }
+        } else if (*p == '-' && escaped && end - p >= 3 && p[1] == '-' && p[2] == '>') {
+            escaped = doubled = 0;
+            p += 3;
+            continue;
+        }
+        p++;
+    }
+    return end;
+}
+
+/* Where the end tag that closes raw text ends, or `end`. */
+static const char *past_tag(const char *p, const char *end) {
+    const char *q = memchr(p, '>', (size_t)(end - p));
+    return q ? q + 1 : end;
+}
+
+static void list_marker(conv *c) {
+    int depth = c->n_lists > MAX_LISTS ? MAX_LISTS : c->n_lists;
+    size_t n = 0;
+    for (int i = 1; i < depth && n + 2 < sizeof c->prefix - 24; i++) {
+        c->prefix[n++] = ' ';
+        c->prefix[n++] = ' ';
+    }
+    if (depth > 0 && c->lists[depth - 1].ordered)
+        n += (size_t)snprintf(c->prefix + n, sizeof c->prefix - n, "%ld. ", c->lists[depth - 1].next++);
+    else
+        n += (size_t)snprintf(c->prefix + n, sizeof c->prefix - n, "- ");
+    c->prefix_len = n;
+}
+
+static void start_list(conv *c, int ordered, attr *start) {
+    block(c, c->n_lists ? 1 : 2);
+    if (c->n_lists < MAX_LISTS) {
+        long v = 1;
+        if (start->v) {
+            char tmp[24];
+            size_t n = start->len < sizeof tmp - 1 ? start->len : sizeof tmp - 1;
+            memcpy(tmp, start->v, n);
+            tmp[n] = '\0';
+            v = strtol(tmp, NULL, 10);
+            if (v < -1000000000L || v > 1000000000L) v = 1;
+        }
+        c->lists[c->n_lists].ordered = ordered;
+        c->lists[c->n_lists].next = v;
+    }
+    c->n_lists++;
+}
+
+/* A start or end tag named name[0..n). p is past its '>'. */
+static void element(conv *c, const char *name, size_t n, int closing, int self_closing, attr *href,
+                    attr *start) {
+    enum kind k = kind_of(name, n);
+    if (c->skip[0]) { /* only the element being dropped matters */
+        if (strlen(c->skip) == n && strncasecmp(c->skip, name, n) == 0) {
+            if (closing) {
+                if (--c->skip_depth == 0) c->skip[0] = '\0';
+            } else if (!(self_closing && k == K_FOREIGN)) {
+                c->skip_depth++;
+            }
+        }
+        return;
+    }
+    switch (k) {
+    case K_INLINE:
+        break;
+    case K_BLOCK:
+        block(c, 2);
+        break;
+    case K_BR:
+        c->pending = c->pending >= 1 ? 2 : 1;
+        c->space = 0;
+        break;
+    case K_LI:
+        block(c, c->n_lists > 1 ? 1 : 2);
+        if (!closing) list_marker(c);
+        break;
+    case K_UL:
+    case K_OL:
+        if (!closing) start_list(c, k == K_OL, start);
+        else if (c->n_lists > 0) {
+            c->n_lists--;
+            block(c, c->n_lists ? 1 : 2);
+        }
+        break;
+    case K_PRE:
+        block(c, 2);
+        if (!closing) {
+            c->pre++;
+            c->pre_start = 1;
+        } else if (c->pre > 0) {
+            c->pre--;
+        }
+        break;
+    case K_TABLE:
+        block(c, 2);
+        c->cells = 0;
+        break;
+    case K_TR:
+        block(c, 1);
+        c->cells = 0;
+        break;
+    case K_CELL:
+        if (!closing) {
+            if (c->cells++ > 0) {
+                c->space = 0;
+                text(c, " | ", 3);
+            }
+        }
+        break;
+    case K_A:
+        link_end(c);
+        if (!closing) {
+            c->in_a = 1;
+            free(c->href);
+            c->href = href->v ? resolve(c, href->v, href->len) : NULL;
+            flush_layout(c);
+            c->link_start = c->out.n;
+        }
+        break;
+    case K_SKIP:
+    case K_FOREIGN:
+        if (!closing && !(self_closing && k == K_FOREIGN)) {
+            snprintf(c->skip, sizeof c->skip, "%.*s", (int)n, name);
+            c->skip_depth = 1;
+        }
+        break;
+    case K_RAW:
+        if (!closing) c->p = past_tag(raw_end(c->p, c->end, name, n), c->end);
+        break;
+    case K_SCRIPT:
+        if (!closing) c->p = past_tag(script_end(c->p, c->end), c->end);
+        break;
+    case K_PLAINTEXT:
+        if (!closing) {
+            const char *p = c->p;
+            while (p < c->end) { /* raw: no tags, no references */
+                const char *q = scan_run(p, c->end);
+                if (q > p) text(c, p, (size_t)(q - p));
+                else if (is_space(*q)) white(c, *q), q++;
+                else {
+                    unsigned cp;
+                    int sn = utf8_seq((const unsigned char *)q, (const unsigned char *)c->end, &cp);
+                    if (sn < 0) special(c, cp), q += -sn;
+                    else if (sn == 0 && (unsigned char)*q >= 0x80) text(c, "\xEF\xBF\xBD", 3), q++;
+                    else special(c, *q ? (unsigned char)*q : 0xFFFD), q++;
+                }
+                p = q;
+            }
+            c->p = c->end;
+        }
+        break;
+    }
+}
+
+/* A comment or bogus comment starting at p ("<!" or "<?" or "</x"). */
+static void comment(conv *c, const char *p) {
+    const char *end = c->end;
+    if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+        const char *q = p + 4;
+        if (q < end && *q == '>') { c->p = q + 1; return; }           /* <!--> */
+        if (end - q >= 2 && q[0] == '-' && q[1] == '>') { c->p = q + 2; return; } /* <!---> */
+        while (q < end) {
+            q = memchr(q, '-', (size_t)(end - q));
+            if (q == NULL || end - q < 2) break;
+            if (q[1] != '-') { q++; continue; }
+            const char *r = q + 2;
+            while (r < end && *r == '-') r++;
+            if (r < end && *r == '>') { c->p = r + 1; return; }
+            if (end - r >= 2 && r[0] == '!' && r[1] == '>') { c->p = r + 2; return; }
+            q = r;
+        }
+        c->p = end; /* unterminated: the rest is comment */
+        return;
+    }
+    c->p = past_tag(p + 2, end); /* bogus comment, DOCTYPE, CDATA outside SVG */
+}
+
+static void tag(conv *c) {
+    const char *p = c->p + 1, *end = c->end, *name, *after;
+    int closing = 0, self_closing = 0;
+    attr href = {NULL, 0}, start = {NULL, 0};
+    if (p >= end) {
+        text(c, "<", 1);
+        c->p = end;
+        return;
+    }
+    if (*p == '!' || *p == '?') {
+        comment(c, c->p);
+        return;
+    }
+    if (*p == '/') {
+        closing = 1;
+        p++;
+        if (p >= end) { text(c, "</", 2); c->p = end; return; }
+        if (*p == '>') { c->p = p + 1; return; }
+        if (!is_alpha(*p)) { c->p = past_tag(p, end); return; } /* bogus comment */
+    } else if (!is_alpha(*p)) {
+        text(c, "<", 1);
+        c->p++;
+        return;
+    }
+    name = p;
+    while (p < end && !is_space(*p) && *p != '/' && *p != '>') p++;
+    after = attributes(p, end, &href, &start, &self_closing);
+    if (after == NULL) { /* the input ends inside the tag: it is dropped */
+        c->p = end;
+        return;
+    }
+    c->p = after;
+    element(c, name, (size_t)(p - name), closing, self_closing, &href, &start);
+}
+
+/* --- WordPress shortcodes ------------------------------------------------- */
+
+/* Shortcodes whose tags are dropped (their content stays, but for embed). */
+static int known_shortcode(const char *name, size_t n) {
+    static const char *const names[] = {
+        "caption", "wp_caption", "embed", "gallery", "audio", "video", "playlist", "contact-form-7",
+        "contact-form", "gravityform", "gravityforms", "ninja_form", "wpforms", "mc4wp_form",
+        "instagram-feed", "custom-twitter-feeds", "ad", "adsense", "related", "toc", NULL};
+    static const char *const prefixes[] = {"vc_", "et_pb_", "fusion_", "av_", "su_", "tie_", "cs_", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && strncasecmp(names[i], name, n) == 0) return 1;
+    for (int i = 0; prefixes[i]; i++)
+        if (n > strlen(prefixes[i]) && strncasecmp(prefixes[i], name, strlen(prefixes[i])) == 0) return 1;
+    return 0;
+}
+
+static int contains(const char *hay, size_t n, const char *needle) {
+    size_t k = strlen(needle);
+    for (const char *p = hay; (size_t)(hay + n - p) >= k && (p = memchr(p, needle[0], (size_t)(hay + n - p))) != NULL; p++)
+        if ((size_t)(hay + n - p) >= k && memcmp(p, needle, k) == 0) return 1;
+    return 0;
+}
+
+static void shortcode(conv *c) {
+    const char *p = c->p + 1, *end = c->end, *name, *close, *lim;
+    int closing = 0, attrs = 0, known;
+    size_t n;
+    if (p < end && *p == '/') closing = 1, p++;
+    name = p;
+    if (p >= end || !is_alpha(*p)) goto literal;
+    while (p < end && (is_alnum(*p) || *p == '_' || *p == '-')) p++;
+    n = (size_t)(p - name);
+    if (p >= end || !(*p == ']' || is_space(*p) || *p == '/') || n >= sizeof c->open_sc[0]) goto literal;
+    lim = end - p > 4096 ? p + 4096 : end;
+    for (close = p; close < lim && *close != ']' && *close != '<' && *close != '['; close++)
+        if (*close == '=') attrs = 1;
+    if (close >= lim || *close != ']') goto literal;
+    known = known_shortcode(name, n);
+    if (!known && !closing && !attrs) goto literal; /* "[Reuters]", "[1]": text */
+    if (!known && closing) {
+        int i;
+        for (i = c->n_open_sc - 1; i >= 0; i--)
+            if (strlen(c->open_sc[i]) == n && strncasecmp(c->open_sc[i], name, n) == 0) break;
+        if (i < 0) goto literal;
+        c->n_open_sc = i;
+    } else if (!known && c->n_open_sc < MAX_OPEN_SC) {
+        snprintf(c->open_sc[c->n_open_sc++], sizeof c->open_sc[0], "%.*s", (int)n, name);
+    }
+    if (n == 5 && strncasecmp(name, "embed", 5) == 0) {
+        /* [embed]URL[/embed]: the URL is not text */
+        if (!closing && close[-1] != '/' && contains(close, (size_t)(end - close), "[/embed]")) c->sc_skip = 1;
+        if (closing) c->sc_skip = 0;
+    }
+    if ((n == 7 && strncasecmp(name, "caption", 7) == 0) || (n == 10 && strncasecmp(name, "wp_caption", 10) == 0))
+        block(c, 2); /* a caption is a paragraph of its own, like figcaption */
+    c->p = close + 1;
+    return;
+literal:
+    text(c, "[", 1);
+    c->p++;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+int html_to_text(const char *html, size_t len, const html_options *opt, html_text *out) {
+    conv c;
+    unsigned cp;
+
+    init_classes();
+    memset(&c, 0, sizeof c);
+    c.p = html;
+    c.end = html + len;
+    if (opt && opt->base_url) {
+        c.base = curl_url();
+        if (c.base && curl_url_set(c.base, CURLUPART_URL, opt->base_url, 0) != CURLUE_OK) {
+            curl_url_cleanup(c.base);
+            c.base = NULL;
+        }
+    }
+    put(&c.out, "", 0);
+    while (c.p < c.end) {
+        unsigned char ch = (unsigned char)*c.p;
+        switch (cls[ch]) {
+        case C_PLAIN: {
+            const char *q = scan_run(c.p, c.end);
+            text(&c, c.p, (size_t)(q - c.p));
+            c.p = q;
+            break;
+        }
+        case C_SPACE:
+            white(&c, (char)ch);
+            c.p++;
+            break;
+        case C_LT:
+            tag(&c);
+            break;
+        case C_AMP:
+            charref(&c);
+            break;
+        case C_BRACKET:
+            shortcode(&c);
+            break;
+        case C_HIGH: {
+            int n = utf8_seq((const unsigned char *)c.p, (const unsigned char *)c.end, &cp);
+            if (n > 0) {
+                const char *q = scan_run(c.p, c.end);
+                text(&c, c.p, (size_t)(q - c.p));
+                c.p = q;
+            } else if (n < 0) {
+                special(&c, cp);
+                c.p += -n;
+            } else {
+                text(&c, "\xEF\xBF\xBD", 3); /* invalid UTF-8 */
+                c.p++;
+            }
+            break;
+        }
+        default: /* C0 controls: NUL is U+FFFD, the others are dropped */
+            if (ch == 0) text(&c, "\xEF\xBF\xBD", 3);
+            c.p++;
+            break;
+        }
+    }
+    link_end(&c);
+    free(c.href);
+    while (c.out.n > 0 && is_space(c.out.s[c.out.n - 1])) c.out.n--;
+    c.out.s[c.out.n] = '\0';
+    curl_url_cleanup(c.base);
+    out->text = c.out.s;
+    out->len = c.out.n;
+    out->links = c.links;
+    out->n_links = c.n_links;
+    return 0;
+}
+
+void html_text_free(html_text *t) {
+    for (size_t i = 0; i < t->n_links; i++) {
+        free(t->links[i].href);
+        free(t->links[i].text);
+    }
+    free(t->links);
+    free(t->text);
+    memset(t, 0, sizeof *t);
+}
