@@ -22,6 +22,9 @@ char *sp_xstrndup(const char *s, size_t n);
 /* 1 if buf[0..len) is well-formed UTF-8 (no overlongs, surrogates or
  * code points above U+10FFFF), else 0. */
 int sp_utf8_valid(const char *buf, size_t len);
+/* Write code point cp (at most U+10FFFF) as UTF-8 into out; returns the
+ * number of bytes, 1 to 4. */
+size_t sp_utf8_encode(uint32_t cp, char out[4]);
 
 /* Base64 (RFC 4648, padded). Returns a malloc'ed NUL-terminated string. */
 char *sp_base64_encode(const void *data, size_t len);

@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh          build + run (+ the demo)
 #   scripts/install-deps.sh --test   also what the test suite needs
 #                                    (Java and Maven for a real Kafka broker,
-#                                    the JSON Schema validator, kcat, clang)
+#                                    the JSON Schema validator, kcat, clang and
+#                                    its libFuzzer runtime)
 # Runs apt-get as root, or through sudo when not root.
 set -euo pipefail
 
@@ -13,7 +14,8 @@ pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libcurl4-op
       libhiredis-dev libmicrohttpd-dev libxxhash-dev redis-server redis-tools jq python3 curl
       ca-certificates)
 if [ "${1:-}" = --test ]; then
-  pkgs+=(libcmocka-dev python3-jsonschema kcat default-jre-headless maven docker-compose)
+  pkgs+=(libcmocka-dev python3-jsonschema kcat default-jre-headless maven docker-compose
+         clang libclang-rt-14-dev llvm)
 fi
 
 missing=()

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(unsigned char c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; }
 static int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
@@ -10,29 +12,6 @@ static int hex_value(unsigned char c) {
     if (is_digit(c)) return c - '0';
     c |= 32;
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static size_t utf8_put(uint32_t cp, char *u) {
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 63));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | ((cp >> 6) & 63));
-        u[2] = (char)(0x80 | (cp & 63));
-        return 3;
-    }
-    u[0] = (char)(0xF0 | cp >> 18);
-    u[1] = (char)(0x80 | ((cp >> 12) & 63));
-    u[2] = (char)(0x80 | ((cp >> 6) & 63));
-    u[3] = (char)(0x80 | (cp & 63));
-    return 4;
 }
 
 /* Longest-prefix search. Invariant: rows [lo, hi) are exactly those whose
@@ -108,7 +87,7 @@ static size_t numeric(const char *s, size_t len, char out[8], size_t *out_len) {
         cp = 0xFFFD;
     else if (cp >= 0x80 && cp <= 0x9F && c1_map[cp - 0x80])
         cp = c1_map[cp - 0x80];
-    *out_len = utf8_put(cp, out);
+    *out_len = sp_utf8_encode(cp, out);
     return i;
 }
 

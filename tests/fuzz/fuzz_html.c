@@ -11,17 +11,10 @@
  * A violation prints what is wrong and aborts, which libFuzzer reports as a
  * crash with the input saved as the reproducer.
  *
- * Converter: html_to_text (services/cleaner/html.h), called once without and
- * once with a base URL; or, built with -DFUZZ_LEGACY_CLEAN, the foundation
- * converter clean_html_text (services/cleaner/text.c). cmake/fuzz.cmake
- * picks: the new API when services/cleaner/html.c exists.
- * html_to_text may return non-zero (input refused); it then gets no checks,
- * but html_text_free must still accept the (zero-initialised) result.
- *
- * FUZZ_HTML_UTF8_INPUT=1 in the environment restricts the inputs to valid
- * UTF-8 without NUL bytes, which is all the cleaner is given in production
- * (the envelope check guarantees it): for looking past a converter that
- * copies invalid bytes through, as the legacy one does. Not for CI. */
+ * The converter, html_to_text (services/cleaner/html.h), is called once
+ * without and once with a base URL. It may return non-zero (input refused);
+ * it then gets no checks, but html_text_free must still accept the
+ * (zero-initialised) result. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,24 +22,9 @@
 #include <string.h>
 
 #include "util.h"
-#ifdef FUZZ_LEGACY_CLEAN
-#include "clean.h"
-#else
 #include "html.h"
-#endif
 
-static int utf8_input_only;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    const char *e = getenv("FUZZ_HTML_UTF8_INPUT");
-    (void)argc;
-    (void)argv;
-    utf8_input_only = e != NULL && strcmp(e, "1") == 0;
-    return 0;
-}
 
 /* Offset of the first byte where buf[0..len) stops being valid UTF-8. */
 static size_t first_invalid(const char *buf, size_t len) {
@@ -79,14 +57,6 @@ static void check_text(const char *field, const char *s, size_t len) {
     if (!sp_utf8_valid(s, len)) finding("invalid UTF-8", field, s, len, first_invalid(s, len));
 }
 
-#ifdef FUZZ_LEGACY_CLEAN
-static void convert(const char *html, size_t len) {
-    size_t n = (size_t)-1;
-    char *text = clean_html_text(html, len, &n);
-    check_text("text", text, n);
-    free(text);
-}
-#else
 static void convert_with(const char *html, size_t len, const char *base_url) {
     html_options opt;
     html_text out;
@@ -115,12 +85,8 @@ static void convert(const char *html, size_t len) {
     convert_with(html, len, NULL);
     convert_with(html, len, "https://news.example.com/2024/05/world/story.html?id=7#top");
 }
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *html = (const char *)data;
-    if (utf8_input_only && (memchr(html, '\0', size) != NULL || !sp_utf8_valid(html, size)))
-        return -1; /* not in the corpus */
-    convert(html, size);
+    convert((const char *)data, size);
     return 0;
 }

@@ -10,7 +10,7 @@
  *
  * The fixtures are tests/fixtures/html5lib/ (copied from html5lib-tests),
  * found through $STORYPIPE_SOURCE if set, else relative to this file.
- * The cleaner's sources are compiled in here: they are not in the library. */
+ * Linked with the cleaner's library (storypipe_cleaner). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +22,17 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../../services/cleaner/entities.c"
-#include "../../services/cleaner/entities_table.c"
+#include "entities.h"
+
+#include "util.h"
+
+static int is_alpha(unsigned char c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; }
+static int is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || is_alpha(c); }
+static int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 32;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -338,7 +347,7 @@ static void unescape_u(sbuf *b, const char *s, size_t n) {
             u[2] = (char)(0x80 | (cp & 63));
             sb_put(b, u, 3);
         } else {
-            sb_put(b, u, utf8_put(cp, u));
+            sb_put(b, u, sp_utf8_encode(cp, u));
         }
     }
 }
@@ -500,9 +509,9 @@ static void fixture_dir(char *dir, size_t size) {
     }
     const char *file = __FILE__, *slash = strrchr(file, '/'); /* CMake passes the absolute path */
     if (slash)
-        snprintf(dir, size, "%.*s/../fixtures/html5lib", (int)(slash - file), file);
-    else /* compiled from within tests/unit */
-        snprintf(dir, size, "../fixtures/html5lib");
+        snprintf(dir, size, "%.*s/../../fixtures/html5lib", (int)(slash - file), file);
+    else /* compiled from within tests/unit/cleaner */
+        snprintf(dir, size, "../../fixtures/html5lib");
 }
 
 static void test_html5lib(void **state) {
