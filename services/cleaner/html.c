@@ -18,7 +18,9 @@
  * add or remove spaces and blocks never stack blank lines. */
 #include "html.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,9 +68,12 @@ typedef struct conv {
 
 enum { C_PLAIN, C_SPACE, C_LT, C_AMP, C_BRACKET, C_HIGH, C_CTRL };
 static unsigned char cls[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void init_classes(void) {
-    if (cls['a'] == C_PLAIN && cls['<'] == C_LT) return;
+static void init_tags(void);
+
+static void init_tables(void) {
+    init_tags();
     for (int i = 0; i < 256; i++)
         cls[i] = i >= 0x80 ? C_HIGH : (i > 0x20 && i < 0x7F) ? C_PLAIN : C_CTRL;
     cls[' '] = cls['\t'] = cls['\n'] = cls['\r'] = cls['\f'] = C_SPACE;
@@ -115,6 +120,7 @@ static void flush_layout(conv *c) {
 
 static void text(conv *c, const char *s, size_t n) {
     if (c->skip[0] || c->sc_skip || n == 0) return;
+    c->pre_start = 0; /* only a newline right after <pre> is dropped */
     flush_layout(c);
     put(&c->out, s, n);
 }
@@ -187,7 +193,10 @@ static void special(conv *c, unsigned cp) {
     else put_cp(c, cp);
 }
 
-/* The longest run of ordinary text (printable ASCII, valid UTF-8). */
+/* The longest run of ordinary text: printable ASCII other than '<', '&'
+ * and '[', valid UTF-8 without a rule, and single spaces between such
+ * characters (a space is the same text whether it is copied here or owed
+ * by white(), so a run never starts or ends with one). */
 static const char *scan_run(const char *p, const char *end) {
     unsigned cp;
     while (p < end) {
@@ -198,11 +207,46 @@ static const char *scan_run(const char *p, const char *end) {
             int n = utf8_seq((const unsigned char *)p, (const unsigned char *)end, &cp);
             if (n <= 0) break;
             p += n;
+        } else if (ch == ' ' && end - p > 1 && cls[(unsigned char)p[1]] == C_PLAIN) {
+            p += 2;
+        } else if (ch == ' ' && end - p > 1 && (unsigned char)p[1] >= 0x80 &&
+                   utf8_seq((const unsigned char *)p + 1, (const unsigned char *)end, &cp) > 0) {
+            p++;
         } else {
             break;
         }
     }
     return p;
+}
+
+/* Consume the text at c->p: a run, one white-space byte, one character
+ * with a rule, one invalid byte (U+FFFD) or one control (NUL is U+FFFD, the
+ * others are dropped). '<', '&' and '[' get here only as plain text. */
+static void text_step(conv *c) {
+    unsigned char ch = (unsigned char)*c->p;
+    const char *q;
+    unsigned cp;
+    int n;
+    if (cls[ch] == C_SPACE) {
+        white(c, (char)ch);
+        c->p++;
+    } else if ((q = scan_run(c->p, c->end)) > c->p) {
+        text(c, c->p, (size_t)(q - c->p));
+        c->p = q;
+    } else if (ch >= 0x80) {
+        n = utf8_seq((const unsigned char *)c->p, (const unsigned char *)c->end, &cp);
+        if (n < 0) {
+            special(c, cp);
+            c->p += -n;
+        } else {
+            text(c, "\xEF\xBF\xBD", 3); /* invalid UTF-8 */
+            c->p++;
+        }
+    } else {
+        if (ch == '<' || ch == '&' || ch == '[') text(c, c->p, 1);
+        else if (ch == 0) text(c, "\xEF\xBF\xBD", 3);
+        c->p++;
+    }
 }
 
 /* --- character references --------------------------------------------- */
@@ -229,15 +273,57 @@ static void charref(conv *c) {
 
 /* --- links ---------------------------------------------------------------- */
 
+/* An href that is already an absolute http(s) URL in the form curl's URL
+ * API gives back unchanged: a lower-case scheme, a host of lower-case
+ * letters, digits, '-' and single dots, no port, a path starting with '/'
+ * and no "/." (dot segments), and nothing but unreserved, reserved or
+ * percent characters after it. Most links in posts are; checking costs a
+ * pass over the bytes, while curl_url() allocates and reparses. Anything
+ * else goes through curl. tests/unit/cleaner/test_html.c and the fuzz
+ * target hold the two to the same answer. */
+static int url_is_plain(const char *s, size_t n) {
+    size_t i = 0, label = 0;
+    if (n > 8 && memcmp(s, "https://", 8) == 0) i = 8;
+    else if (n > 7 && memcmp(s, "http://", 7) == 0) i = 7;
+    else return 0;
+    for (; i < n && s[i] != '/'; i++) {
+        char ch = s[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') label++;
+        else if (ch == '.' && label > 0) label = 0;
+        else return 0;
+    }
+    if (i == n || label == 0) return 0;
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '/' && i + 1 < n && s[i + 1] == '.') return 0;
+        if (!(is_alnum((char)ch) || strchr("-._~!$&'()*+,;=:@/?#%", ch))) return 0;
+        if (ch == '%' && !(i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2]))) return 0;
+        if (ch == '#' || ch == '?') { /* curl leaves query and fragment as they are */
+            for (; i < n; i++)
+                if (s[i] == '%' || s[i] == '\\' || (unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F ||
+                    strchr("\"<>^`{|}", s[i]))
+                    return 0;
+            break;
+        }
+    }
+    return 1;
+}
+
 /* The absolute http(s) URL an href names, or NULL. */
 static char *resolve(conv *c, const char *raw, size_t len) {
-    char *dec = sp_xmalloc(len * 4 + 1), *s, *url = NULL, *scheme = NULL;
+    char small[512], *dec = len < sizeof small / 2 ? small : sp_xmalloc(HTML_DECODE_BOUND(len) + 1);
+    char *s, *url = NULL, *scheme = NULL;
     size_t n = html_decode(raw, len, 1, dec);
     CURLU *u;
     dec[n] = '\0';
     for (s = dec; is_space(*s); s++)
         ;
     while (n > 0 && is_space(dec[n - 1])) dec[--n] = '\0';
+    if (url_is_plain(s, (size_t)(dec + n - s))) {
+        url = sp_xstrndup(s, (size_t)(dec + n - s));
+        if (dec != small) free(dec);
+        return url;
+    }
     u = c->base ? curl_url_dup(c->base) : curl_url();
     if (u && *s && *s != '#' &&
         curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
@@ -251,7 +337,7 @@ static char *resolve(conv *c, const char *raw, size_t len) {
     }
     curl_free(scheme);
     curl_url_cleanup(u);
-    free(dec);
+    if (dec != small) free(dec);
     return url;
 }
 
@@ -283,7 +369,7 @@ enum kind {
     K_PLAINTEXT, /* the rest of the input is text */
 };
 
-static const struct {
+static struct {
     const char *name;
     enum kind kind;
 } tags[] = {
@@ -304,10 +390,39 @@ static const struct {
     {"plaintext", K_PLAINTEXT},
 };
 
+/* Tag names are looked up by length and first letter: a tag costs a few
+ * byte compares, not a pass over the table. */
+#define MAX_TAG_NAME 10
+static unsigned char tag_index[MAX_TAG_NAME + 1][26][2]; /* [len][letter] -> rows [from, to) */
+
+static void init_tags(void) {
+    /* rows are grouped by (length, first letter): sort them once */
+    size_t n = sizeof tags / sizeof tags[0];
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            size_t la = strlen(tags[j - 1].name), lb = strlen(tags[j].name);
+            if (la < lb || (la == lb && tags[j - 1].name[0] <= tags[j].name[0])) break;
+            __typeof__(tags[0]) t = tags[j - 1];
+            tags[j - 1] = tags[j];
+            tags[j] = t;
+        }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(tags[i].name);
+        unsigned char(*e)[2] = &tag_index[len][tags[i].name[0] - 'a'];
+        if ((*e)[1] == 0) (*e)[0] = (unsigned char)i;
+        (*e)[1] = (unsigned char)(i + 1);
+    }
+}
+
 static enum kind kind_of(const char *name, size_t n) {
-    if (n == 0 || n > 10) return K_INLINE;
-    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
-        if (strlen(tags[i].name) == n && strncasecmp(tags[i].name, name, n) == 0) return tags[i].kind;
+    char low[MAX_TAG_NAME];
+    unsigned char from, to;
+    if (n == 0 || n > MAX_TAG_NAME || !is_alpha(name[0])) return K_INLINE;
+    for (size_t i = 0; i < n; i++) low[i] = (char)(name[i] | ((name[i] >= 'A' && name[i] <= 'Z') ? 32 : 0));
+    from = tag_index[n][low[0] - 'a'][0];
+    to = tag_index[n][low[0] - 'a'][1];
+    for (unsigned i = from; i < to; i++)
+        if (memcmp(tags[i].name, low, n) == 0) return tags[i].kind;
     return K_INLINE;
 }
 
@@ -527,21 +642,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         break;
     case K_PLAINTEXT:
         if (!closing) {
-            const char *p = c->p;
-            while (p < c->end) { /* raw: no tags, no references */
-                const char *q = scan_run(p, c->end);
-                if (q > p) text(c, p, (size_t)(q - p));
-                else if (is_space(*q)) white(c, *q), q++;
-                else {
-                    unsigned cp;
-                    int sn = utf8_seq((const unsigned char *)q, (const unsigned char *)c->end, &cp);
-                    if (sn < 0) special(c, cp), q += -sn;
-                    else if (sn == 0 && (unsigned char)*q >= 0x80) text(c, "\xEF\xBF\xBD", 3), q++;
-                    else special(c, *q ? (unsigned char)*q : 0xFFFD), q++;
-                }
-                p = q;
-            }
-            c->p = c->end;
+            while (c->p < c->end) text_step(c); /* raw: no tags, no references */
         }
         break;
     }
@@ -671,9 +772,8 @@ literal:
 
 int html_to_text(const char *html, size_t len, const html_options *opt, html_text *out) {
     conv c;
-    unsigned cp;
 
-    init_classes();
+    pthread_once(&tables_once, init_tables);
     memset(&c, 0, sizeof c);
     c.p = html;
     c.end = html + len;
@@ -686,18 +786,12 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     }
     put(&c.out, "", 0);
     while (c.p < c.end) {
-        unsigned char ch = (unsigned char)*c.p;
-        switch (cls[ch]) {
-        case C_PLAIN: {
-            const char *q = scan_run(c.p, c.end);
-            text(&c, c.p, (size_t)(q - c.p));
-            c.p = q;
-            break;
+        if (c.skip[0]) { /* dropped content: only tags matter */
+            const char *lt = memchr(c.p, '<', (size_t)(c.end - c.p));
+            c.p = lt ? lt : c.end;
+            if (!lt) break;
         }
-        case C_SPACE:
-            white(&c, (char)ch);
-            c.p++;
-            break;
+        switch (cls[(unsigned char)*c.p]) {
         case C_LT:
             tag(&c);
             break;
@@ -707,24 +801,8 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
         case C_BRACKET:
             shortcode(&c);
             break;
-        case C_HIGH: {
-            int n = utf8_seq((const unsigned char *)c.p, (const unsigned char *)c.end, &cp);
-            if (n > 0) {
-                const char *q = scan_run(c.p, c.end);
-                text(&c, c.p, (size_t)(q - c.p));
-                c.p = q;
-            } else if (n < 0) {
-                special(&c, cp);
-                c.p += -n;
-            } else {
-                text(&c, "\xEF\xBF\xBD", 3); /* invalid UTF-8 */
-                c.p++;
-            }
-            break;
-        }
-        default: /* C0 controls: NUL is U+FFFD, the others are dropped */
-            if (ch == 0) text(&c, "\xEF\xBF\xBD", 3);
-            c.p++;
+        default:
+            text_step(&c);
             break;
         }
     }
