@@ -3,6 +3,8 @@
 #
 #   fuzz_html      the cleaner's HTML-to-text converter: no crash, leak or UB,
 #                  and the output is valid UTF-8 without NUL bytes
+#   fuzz_link      the cleaner's link resolution: its curl bypass agrees with
+#                  curl, and every resolved link is a valid http(s) URL
 #   fuzz_envelope  sp_envelope_parse (jansson) and sp_envelope_check (the
 #                  jsonscan scanner) agree on accept/reject and reason code
 #
@@ -70,5 +72,6 @@ function(storypipe_fuzz_target name)
 endfunction()
 
 storypipe_fuzz_target(fuzz_html SERVICE cleaner)
+storypipe_fuzz_target(fuzz_link SERVICE cleaner)
 storypipe_fuzz_target(fuzz_envelope)
-add_custom_target(fuzz DEPENDS fuzz_html fuzz_envelope)
+add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope)

@@ -18,13 +18,12 @@
  * add or remove spaces and blocks never stack blank lines. */
 #include "html.h"
 
-#include <ctype.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
 #include "entities.h"
+#include "link.h"
 #include "util.h"
 
 #define MAX_LISTS 32  /* deeper lists share the last level's numbering */
@@ -61,7 +60,7 @@ typedef struct conv {
     size_t link_start;
     html_link *links;
     size_t n_links, cap_links;
-    CURLU *base;
+    link_base *base;
 } conv;
 
 /* --- byte classes ------------------------------------------------------ */
@@ -272,74 +271,6 @@ static void charref(conv *c) {
 }
 
 /* --- links ---------------------------------------------------------------- */
-
-/* An href that is already an absolute http(s) URL in the form curl's URL
- * API gives back unchanged: a lower-case scheme, a host of lower-case
- * letters, digits, '-' and single dots, no port, a path starting with '/'
- * and no "/." (dot segments), and nothing but unreserved, reserved or
- * percent characters after it. Most links in posts are; checking costs a
- * pass over the bytes, while curl_url() allocates and reparses. Anything
- * else goes through curl. tests/unit/cleaner/test_html.c and the fuzz
- * target hold the two to the same answer. */
-static int url_is_plain(const char *s, size_t n) {
-    size_t i = 0, label = 0;
-    if (n > 8 && memcmp(s, "https://", 8) == 0) i = 8;
-    else if (n > 7 && memcmp(s, "http://", 7) == 0) i = 7;
-    else return 0;
-    for (; i < n && s[i] != '/'; i++) {
-        char ch = s[i];
-        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') label++;
-        else if (ch == '.' && label > 0) label = 0;
-        else return 0;
-    }
-    if (i == n || label == 0) return 0;
-    for (; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '/' && i + 1 < n && s[i + 1] == '.') return 0;
-        if (!(is_alnum((char)ch) || strchr("-._~!$&'()*+,;=:@/?#%", ch))) return 0;
-        if (ch == '%' && !(i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2]))) return 0;
-        if (ch == '#' || ch == '?') { /* curl leaves query and fragment as they are */
-            for (; i < n; i++)
-                if (s[i] == '%' || s[i] == '\\' || (unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F ||
-                    strchr("\"<>^`{|}", s[i]))
-                    return 0;
-            break;
-        }
-    }
-    return 1;
-}
-
-/* The absolute http(s) URL an href names, or NULL. */
-static char *resolve(conv *c, const char *raw, size_t len) {
-    char small[512], *dec = len < sizeof small / 2 ? small : sp_xmalloc(HTML_DECODE_BOUND(len) + 1);
-    char *s, *url = NULL, *scheme = NULL;
-    size_t n = html_decode(raw, len, 1, dec);
-    CURLU *u;
-    dec[n] = '\0';
-    for (s = dec; is_space(*s); s++)
-        ;
-    while (n > 0 && is_space(dec[n - 1])) dec[--n] = '\0';
-    if (url_is_plain(s, (size_t)(dec + n - s))) {
-        url = sp_xstrndup(s, (size_t)(dec + n - s));
-        if (dec != small) free(dec);
-        return url;
-    }
-    u = c->base ? curl_url_dup(c->base) : curl_url();
-    if (u && *s && *s != '#' &&
-        curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0)) {
-        char *got = NULL;
-        if (curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK) {
-            url = sp_utf8_valid(got, strlen(got)) ? sp_xstrdup(got) : NULL;
-            curl_free(got);
-        }
-    }
-    curl_free(scheme);
-    curl_url_cleanup(u);
-    if (dec != small) free(dec);
-    return url;
-}
 
 static void link_end(conv *c) {
     size_t a = c->link_start, b = c->out.n;
@@ -622,7 +553,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         if (!closing) {
             c->in_a = 1;
             free(c->href);
-            c->href = href->v ? resolve(c, href->v, href->len) : NULL;
+            c->href = href->v ? link_resolve(c->base, href->v, href->len) : NULL;
             flush_layout(c);
             c->link_start = c->out.n;
         }
@@ -778,11 +709,7 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     c.p = html;
     c.end = html + len;
     if (opt && opt->base_url) {
-        c.base = curl_url();
-        if (c.base && curl_url_set(c.base, CURLUPART_URL, opt->base_url, 0) != CURLUE_OK) {
-            curl_url_cleanup(c.base);
-            c.base = NULL;
-        }
+        c.base = link_base_new(opt->base_url);
     }
     put(&c.out, "", 0);
     while (c.p < c.end) {
@@ -810,7 +737,7 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     free(c.href);
     while (c.out.n > 0 && is_space(c.out.s[c.out.n - 1])) c.out.n--;
     c.out.s[c.out.n] = '\0';
-    curl_url_cleanup(c.base);
+    link_base_free(c.base);
     out->text = c.out.s;
     out->len = c.out.n;
     out->links = c.links;

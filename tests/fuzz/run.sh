@@ -22,11 +22,11 @@ build=${FUZZ_BUILD_DIR:-build-fuzz}
 export CC=${CC:-clang}
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_envelope)
-declare -A corpus=([fuzz_html]=corpus_html [fuzz_envelope]=corpus_json)
-declare -A dict=([fuzz_html]=html.dict [fuzz_envelope]=json.dict)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_link fuzz_envelope)
+declare -A corpus=([fuzz_html]=corpus_html [fuzz_link]=corpus_link [fuzz_envelope]=corpus_json)
+declare -A dict=([fuzz_html]=html.dict [fuzz_link]=link.dict [fuzz_envelope]=json.dict)
 for t in "${targets[@]}"; do
-  [ -n "${corpus[$t]:-}" ] || { echo "run.sh: unknown target $t (fuzz_html, fuzz_envelope)" >&2; exit 64; }
+  [ -n "${corpus[$t]:-}" ] || { echo "run.sh: unknown target $t (${!corpus[*]})" >&2; exit 64; }
 done
 
 if ! command -v "$CC" >/dev/null; then
@@ -74,7 +74,7 @@ for t in "${targets[@]}"; do
   else
     failed=$((failed + 1))
     # the report: from the sanitizer's or the check's first line to the end
-    awk '/^==[0-9]+==|^fuzz_(html|envelope):|^SUMMARY|deadly signal|ERROR: libFuzzer/ {p=1} p' "$log" | head -n 80
+    awk '/^==[0-9]+==|^fuzz_[a-z]+:|^SUMMARY|deadly signal|ERROR: libFuzzer/ {p=1} p' "$log" | head -n 80
     [ -n "$done_line" ] && echo "$done_line"
     echo "$stats"
     echo "$t: FAILED (exit $rc), full log: $log"
