@@ -449,6 +449,42 @@ def document(fileno, articles):
     return (head + "".join(articles) + tail).encode("utf-8")
 
 
+def pack_pages(a):
+    """Real pages, byte for byte, packed in name order into files of about
+    --file-kb KB between the CORPUSFILEnnn markers (pages are whole
+    documents: the markers sit before the first and after the last)."""
+    os.makedirs(a.out, exist_ok=True)
+    names = sorted(n for n in os.listdir(a.pages) if n.endswith(".html"))
+    limit = a.file_kb * 1024
+    total = files = 0
+    digest = hashlib.sha256()
+    pending = []
+
+    def flush():
+        nonlocal total, files, pending
+        data = b"<p>CORPUSFILE%03dBEGIN</p>\n" % files + b"".join(pending) + b"\n<p>CORPUSFILE%03dEND</p>\n" % files
+        with open(os.path.join(a.out, "cleaner-%03d.html" % files), "wb") as f:
+            f.write(data)
+        digest.update(data)
+        total += len(data)
+        files += 1
+        pending = []
+
+    for n in names:
+        with open(os.path.join(a.pages, n), "rb") as f:
+            pending.append(f.read())
+        if sum(len(p) for p in pending) >= limit:
+            flush()
+    if pending:
+        flush()
+    print("files %d" % files)
+    print("posts %d" % len(names))
+    print("bytes %d" % total)
+    print("sha256 %s" % digest.hexdigest())
+    print("source %s" % a.pages)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="directory to write cleaner-NNN.html into (created)")
@@ -458,7 +494,11 @@ def main():
                     help="pack posts into files of about this many KB (1024 bytes); 0: one post per file [1024]")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--post", default=SEED_POST, help="the WordPress REST API post (JSON) to derive from")
+    ap.add_argument("--pages", help="pack the *.html pages of this directory (bench/wp_corpus.sh's real "
+                    "WordPress pages) instead of generating posts; --mb and --seed do not apply")
     a = ap.parse_args()
+    if a.pages:
+        return pack_pages(a)
 
     src = load_post(a.post)
     rng = Rng(a.seed)

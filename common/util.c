@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "log.h"
@@ -128,8 +129,12 @@ char *sp_base64_encode(const void *data, size_t len) {
 char *sp_read_file(const char *path, size_t max, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     size_t cap = 65536, n = 0;
+    struct stat st;
     char *buf;
     if (f == NULL) return NULL;
+    /* a regular file is read into a buffer of its size (+1 to see the end) */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
     buf = sp_xmalloc(cap + 1);
     for (;;) {
         size_t r = fread(buf + n, 1, cap - n, f);

@@ -19,6 +19,7 @@
 #include "html.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -293,8 +294,9 @@ static void link_end(conv *c) {
 
 enum kind {
     K_INLINE, K_BLOCK, K_BR, K_LI, K_UL, K_OL, K_PRE, K_TABLE, K_TR, K_CELL, K_A,
-    K_SKIP,      /* content dropped up to the matching end tag */
-    K_FOREIGN,   /* svg, math: dropped; self-closing honoured */
+    K_SKIP,      /* content dropped up to the end tag; the same start tag inside is ignored */
+    K_SKIP_NEST, /* content dropped up to the matching end tag (they nest) */
+    K_FOREIGN,   /* svg, math: dropped, they nest; self-closing honoured */
     K_RAW,       /* raw text up to the end tag, dropped */
     K_SCRIPT,    /* raw text with script's escape rules, dropped */
     K_PLAINTEXT, /* the rest of the input is text */
@@ -313,8 +315,8 @@ static struct {
     {"center", K_BLOCK}, {"caption", K_BLOCK}, {"hgroup", K_BLOCK}, {"body", K_BLOCK},
     {"br", K_BR}, {"li", K_LI}, {"ul", K_UL}, {"ol", K_OL}, {"menu", K_UL}, {"pre", K_PRE},
     {"listing", K_PRE}, {"table", K_TABLE}, {"tr", K_TR}, {"td", K_CELL}, {"th", K_CELL}, {"a", K_A},
-    {"template", K_SKIP}, {"object", K_SKIP}, {"select", K_SKIP}, {"button", K_SKIP},
-    {"datalist", K_SKIP}, {"head", K_SKIP}, {"video", K_SKIP}, {"audio", K_SKIP}, {"canvas", K_SKIP},
+    {"template", K_SKIP_NEST}, {"object", K_SKIP_NEST}, {"select", K_SKIP}, {"button", K_SKIP},
+    {"datalist", K_SKIP}, {"video", K_SKIP}, {"audio", K_SKIP}, {"canvas", K_SKIP},
     {"map", K_SKIP}, {"svg", K_FOREIGN}, {"math", K_FOREIGN},
     {"style", K_RAW}, {"xmp", K_RAW}, {"iframe", K_RAW}, {"noembed", K_RAW}, {"noframes", K_RAW},
     {"noscript", K_RAW}, {"textarea", K_RAW}, {"title", K_RAW}, {"script", K_SCRIPT},
@@ -417,34 +419,42 @@ static const char *raw_end(const char *p, const char *end, const char *name, siz
 /* Script data: "<!--" enters the escaped state, where "<script" enters the
  * double-escaped state (a "</script" there does not end the script) and
  * "-->" leaves; returns the position of the real "</script". */
+/* The first "-->" in [p, end), or NULL. */
+static const char *find_arrow(const char *p, const char *end) {
+    while (end - p >= 3 && (p = memchr(p, '-', (size_t)(end - p - 2))) != NULL) {
+        if (p[1] == '-' && p[2] == '>') return p;
+        p++;
+    }
+    return NULL;
+}
+
 static const char *script_end(const char *p, const char *end) {
     int escaped = 0, doubled = 0;
     while (p < end) {
-        if (*p == '<') {
-            if (!escaped && end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
-                escaped = 1;
-                p += 4;
-                continue;
-            }
-            if (escaped && end - p >= 8 && strncasecmp(p + 1, "script", 6) == 0 &&
-                (is_space(p[7]) || p[7] == '/' || p[7] == '>')) {
-                doubled = 1;
-                p += 7;
-                continue;
-            }
-            if (end - p >= 8 && p[1] == '/' && strncasecmp(p + 2, "script", 6) == 0 &&
-                (p + 8 == end || is_space(p[8]) || p[8] == '/' || p[8] == '>')) {
-                if (!doubled) return p;
-                doubled = 0;
-                p += 8;
-                continue;
-            }
-        } else if (*p == '-' && escaped && end - p >= 3 && p[1] == '-' && p[2] == '>') {
+        const char *lt = memchr(p, '<', (size_t)(end - p)), *stop = lt ? lt : end, *dd;
+        /* "-->" has no '<': when escaped, one that starts before the next '<' ends there too */
+        if (escaped && (dd = find_arrow(p, stop)) != NULL) {
             escaped = doubled = 0;
-            p += 3;
+            p = dd + 3;
             continue;
         }
-        p++;
+        if (lt == NULL) break;
+        p = lt;
+        if (!escaped && end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+            escaped = 1;
+            p += 4;
+        } else if (escaped && end - p >= 8 && strncasecmp(p + 1, "script", 6) == 0 &&
+                   (is_space(p[7]) || p[7] == '/' || p[7] == '>')) {
+            doubled = 1;
+            p += 7;
+        } else if (end - p >= 8 && p[1] == '/' && strncasecmp(p + 2, "script", 6) == 0 &&
+                   (p + 8 == end || is_space(p[8]) || p[8] == '/' || p[8] == '>')) {
+            if (!doubled) return p;
+            doubled = 0;
+            p += 8;
+        } else {
+            p++;
+        }
     }
     return end;
 }
@@ -495,7 +505,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         if (strlen(c->skip) == n && strncasecmp(c->skip, name, n) == 0) {
             if (closing) {
                 if (--c->skip_depth == 0) c->skip[0] = '\0';
-            } else if (!(self_closing && k == K_FOREIGN)) {
+            } else if (k == K_SKIP_NEST || (k == K_FOREIGN && !self_closing)) {
                 c->skip_depth++;
             }
         }
@@ -559,6 +569,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         }
         break;
     case K_SKIP:
+    case K_SKIP_NEST:
     case K_FOREIGN:
         if (!closing && !(self_closing && k == K_FOREIGN)) {
             snprintf(c->skip, sizeof c->skip, "%.*s", (int)n, name);

@@ -1,39 +1,75 @@
 /* link.c — resolve the hrefs of a post's links (see link.h).
  *
- * curl's URL API is the authority on what a URL means. Most links in posts,
- * though, are already absolute http(s) URLs in the very form curl would
- * give back, and a pass over their bytes is much cheaper than curl_url()'s
- * allocations and parse (about 2 µs a link, which was a fifth of the whole
- * conversion). link_is_plain() recognises that form conservatively; the
- * unit tests and the fuzz target check that curl returns every URL it
- * accepts unchanged. */
+ * curl's URL API is the authority on what a URL means (link_resolve_curl).
+ * But a post has a link every few hundred bytes, and curl_url() costs about
+ * 2 µs a link in allocations and parsing, more than converting the HTML
+ * around it. Most links are in a form whose answer is known without curl:
+ *   - already an absolute http(s) URL written the way curl writes it back;
+ *   - a path ("/2024/05/story/") on the post's own site: the base's origin
+ *     followed by the path, when that is such a URL;
+ *   - another scheme (mailto:, javascript:), a fragment alone, or a relative
+ *     href without a base: no link at all.
+ * Everything else goes through curl. The unit tests and fuzz_link hold
+ * link_resolve() to link_resolve_curl()'s answer. */
 #include "link.h"
 
+#include <curl/curl.h>
 #include <string.h>
+#include <strings.h>
 
 #include "entities.h"
 #include "util.h"
 
+struct link_base {
+    CURLU *url;
+    char *origin; /* "https://host[:port]" of an http(s) base, else NULL */
+    size_t origin_len;
+};
+
 static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f'; }
+static int is_alpha(char ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
 
 link_base *link_base_new(const char *url) {
+    link_base *b;
     CURLU *u = curl_url();
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+    char *full = NULL, *scheme = NULL;
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
         curl_url_cleanup(u);
-        u = NULL;
+        return NULL;
     }
-    return u;
+    b = sp_xmalloc(sizeof *b);
+    b->url = u;
+    b->origin = NULL;
+    b->origin_len = 0;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
+        const char *path = strchr(full + strlen(scheme) + 3, '/');
+        if (path) {
+            b->origin_len = (size_t)(path - full);
+            b->origin = sp_xstrndup(full, b->origin_len);
+        }
+    }
+    curl_free(scheme);
+    curl_free(full);
+    return b;
 }
 
-void link_base_free(link_base *base) { curl_url_cleanup(base); }
+void link_base_free(link_base *base) {
+    if (base == NULL) return;
+    curl_url_cleanup(base->url);
+    free(base->origin);
+    free(base);
+}
 
-/* The plain form: a lower-case scheme, a host of lower-case letters,
- * digits, '-' and single dots whose last label starts with a letter (not
- * an IPv4 address, which curl normalises; no port, no user), then a path that starts
- * with '/' and has no dot segment ("/." anywhere), query and fragment, all
- * of printable ASCII, which curl leaves as they are; an empty query or
- * fragment ("x?", "x#") is not plain, as curl drops it. */
-int link_is_plain(const char *s, size_t n) {
+/* 1 when s[0..n) is an absolute http(s) URL that curl gives back unchanged:
+ * a lower-case scheme, a host of lower-case letters, digits, '-' and single
+ * dots whose last label starts with a letter (not an IPv4 address, which
+ * curl normalises; no port, no user), then a path that starts with '/' and
+ * has no dot segment ("/." anywhere), query and fragment, all printable
+ * ASCII, which curl leaves as they are; an empty query or fragment ("x?",
+ * "x#") is not plain, as curl drops it. */
+static int is_plain(const char *s, size_t n) {
     size_t i, label = 0;
     int in_path = 1, alpha = 0; /* the current label starts with a letter */
     if (n > 8 && memcmp(s, "https://", 8) == 0) i = 8;
@@ -49,7 +85,7 @@ int link_is_plain(const char *s, size_t n) {
             return 0;
         }
     }
-    if (i == n || label == 0 || !alpha) return 0; /* "05", "1.2.3.4": curl rewrites IPv4 hosts */
+    if (i == n || label == 0 || !alpha) return 0;
     for (; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch <= ' ' || ch >= 0x7F) return 0;
@@ -62,29 +98,81 @@ int link_is_plain(const char *s, size_t n) {
     return 1;
 }
 
-char *link_resolve(link_base *base, const char *href, size_t len) {
-    char small[512], *dec = len < sizeof small / 2 ? small : sp_xmalloc(HTML_DECODE_BOUND(len) + 1);
-    char *s, *url = NULL, *scheme = NULL;
-    size_t n = html_decode(href, len, 1, dec);
-    CURLU *u;
-    dec[n] = '\0';
-    for (s = dec; is_space(*s); s++)
+/* The href decoded and trimmed, into buf (of HTML_DECODE_BOUND(len) + 1
+ * bytes); returns its start, its length in *n. */
+static char *decode(const char *href, size_t len, char *buf, size_t *n) {
+    char *s;
+    size_t m = html_decode(href, len, 1, buf);
+    buf[m] = '\0';
+    for (s = buf; is_space(*s); s++)
         ;
-    while (dec + n > s && is_space(dec[n - 1])) dec[--n] = '\0';
-    if (link_is_plain(s, (size_t)(dec + n - s))) {
-        url = sp_xstrndup(s, (size_t)(dec + n - s));
-    } else if (*s && *s != '#' && (u = base ? curl_url_dup(base) : curl_url()) != NULL) {
-        if (curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-            (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0)) {
-            char *got = NULL;
-            if (curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK && sp_utf8_valid(got, strlen(got)))
-                url = sp_xstrdup(got);
-            curl_free(got);
-        }
-        curl_free(scheme);
-        curl_url_cleanup(u);
+    while (buf + m > s && is_space(buf[m - 1])) buf[--m] = '\0';
+    *n = (size_t)(buf + m - s);
+    return s;
+}
+
+static char *resolve_curl(link_base *base, const char *s) {
+    char *url = NULL, *scheme = NULL, *got = NULL;
+    CURLU *u;
+    if (*s == '\0' || *s == '#' || (u = base ? curl_url_dup(base->url) : curl_url()) == NULL) return NULL;
+    if (curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+        curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK && sp_utf8_valid(got, strlen(got)))
+        url = sp_xstrdup(got);
+    curl_free(got);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return url;
+}
+
+/* The known answer for s[0..n), or -1 when curl has to tell: 1 with *url
+ * set, or 0 for no link. */
+static int resolve_fast(link_base *base, const char *s, size_t n, char **url) {
+    size_t i = 0;
+    *url = NULL;
+    if (n == 0 || s[0] == '#') return 0;
+    if (is_plain(s, n)) {
+        *url = sp_xstrndup(s, n);
+        return 1;
     }
-    if (dec != small) free(dec);
+    /* a scheme other than http(s) (curl reads one of up to 40 characters) */
+    if (is_alpha(s[0])) {
+        while (i < n && i < 32 && (is_alpha(s[i]) || (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.')) i++;
+        if (i < n && s[i] == ':' && i < 32) {
+            if ((i == 4 && strncasecmp(s, "http", 4) == 0) || (i == 5 && strncasecmp(s, "https", 5) == 0)) return -1;
+            return 0;
+        }
+    }
+    if (base == NULL) return s[0] == '/' && n > 1 && s[1] == '/' ? -1 : 0; /* relative, nothing to resolve against */
+    if (base->origin && s[0] == '/' && (n == 1 || s[1] != '/')) { /* a path on the base's site */
+        char *u = sp_xmalloc(base->origin_len + n + 1);
+        memcpy(u, base->origin, base->origin_len);
+        memcpy(u + base->origin_len, s, n);
+        u[base->origin_len + n] = '\0';
+        if (is_plain(u, base->origin_len + n)) {
+            *url = u;
+            return 1;
+        }
+        free(u);
+    }
+    return -1;
+}
+
+char *link_resolve(link_base *base, const char *href, size_t len) {
+    char small[512], *buf = len < sizeof small / 2 ? small : sp_xmalloc(HTML_DECODE_BOUND(len) + 1);
+    char *url;
+    size_t n;
+    const char *s = decode(href, len, buf, &n);
+    if (resolve_fast(base, s, n, &url) < 0) url = resolve_curl(base, s);
+    if (buf != small) free(buf);
+    return url;
+}
+
+char *link_resolve_curl(link_base *base, const char *href, size_t len) {
+    char *buf = sp_xmalloc(HTML_DECODE_BOUND(len) + 1), *url;
+    size_t n;
+    url = resolve_curl(base, decode(href, len, buf, &n));
+    free(buf);
     return url;
 }

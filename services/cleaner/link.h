@@ -1,13 +1,12 @@
 /* link.h — the outbound links of a post: an href as written in the HTML
  * (character references and all) becomes the absolute http(s) URL it names,
- * resolved against the post's own URL with curl's URL API. */
+ * resolved against the post's own URL, as curl's URL API resolves it. */
 #ifndef LINK_H
 #define LINK_H
 
-#include <curl/curl.h>
 #include <stddef.h>
 
-typedef CURLU link_base;
+typedef struct link_base link_base;
 
 /* The base URL hrefs are resolved against; NULL when `url` is not a URL. */
 link_base *link_base_new(const char *url);
@@ -20,8 +19,8 @@ void link_base_free(link_base *base);
  * relative href without a base. */
 char *link_resolve(link_base *base, const char *href, size_t len);
 
-/* 1 when s[0..n) is an absolute http(s) URL that curl would give back
- * unchanged, so link_resolve() can skip curl (see link.c). */
-int link_is_plain(const char *s, size_t n);
+/* The same through curl alone: the reference link_resolve() must always
+ * agree with (the unit tests and the fuzz target check it). */
+char *link_resolve_curl(link_base *base, const char *href, size_t len);
 
 #endif

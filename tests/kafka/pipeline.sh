@@ -36,6 +36,20 @@ $PY tests/schema_check.py story "$T/stories.jsonl" || fail "news.stories schema"
 $PY tests/schema_check.py unique "$T/unique.jsonl" || fail "news.unique schema"
 $PY tests/schema_check.py duplicate "$T/duplicates.jsonl" || fail "news.duplicates schema"
 
+# the WordPress seed's clean document: its text is what `storypipe-cleaner
+# --html` makes of content.rendered, its title is decoded, its metadata kept
+seed=tests/fixtures/seeds/003_9d9fcb9bef2a428f.txt
+jq -c 'select(.source.id == "newsbeep-493939")' "$T/clean.jsonl" > "$T/wp-clean.json"
+[ "$(wc -l < "$T/wp-clean.json")" -eq 1 ] || fail "news.clean has $(wc -l < "$T/wp-clean.json") documents of the WordPress seed"
+jq -r .content.rendered "$seed" | "$STORYPIPE_BIN/storypipe-cleaner" --html - > "$T/wp-want.txt"
+jq -j .text "$T/wp-clean.json" > "$T/wp-got.txt" && echo >> "$T/wp-got.txt"
+cmp -s "$T/wp-want.txt" "$T/wp-got.txt" || fail "the WordPress seed's clean text differs from --html's"
+[ "$(jq -r .title "$T/wp-clean.json")" = "$(jq -r .title.rendered "$seed")" ] ||
+  fail "WordPress title: $(jq -r .title "$T/wp-clean.json")"
+[ "$(jq -r '.wordpress.id, .published_at, .url' "$T/wp-clean.json" | tr '\n' ' ')" = \
+  "493939 2026-02-23T10:59:38Z https://www.newsbeep.com/ca/493939/ " ] || fail "WordPress metadata: $(jq -c '{wordpress, published_at, url}' "$T/wp-clean.json")"
+[ "$(jq .word_count "$T/wp-clean.json")" -eq "$(wc -w < "$T/wp-got.txt")" ] || fail "word_count"
+
 # the --stdio pipeline runs the same transforms: same story ids
 redis-cli -p "$REDIS_PORT" -n 1 flushdb >/dev/null
 "$STORYPIPE_BIN/storypipe-fetcher" --stdio < "$T/sources.jsonl" 2>>"$T/stdio.log" |
