@@ -45,8 +45,10 @@ for s in fetcher cleaner splitter deduper; do
 done
 "$BIN/storypipe" produce --key-field id news.sources < tests/fixtures/sources.jsonl 2>>"$T/cli.log"
 
-want=$(wc -l < tests/fixtures/sources.jsonl)
-for _ in $(seq 1 20); do
+# as many stories as the same documents give through the --stdio filters
+want=$("$BIN/storypipe-fetcher" --stdio < tests/fixtures/sources.jsonl 2>/dev/null | "$BIN/storypipe-cleaner" --stdio 2>/dev/null |
+       "$BIN/storypipe-splitter" --stdio 2>/dev/null | wc -l)
+for _ in $(seq 1 30); do
   n=$("$BIN/storypipe" consume -e news.unique 2>>"$T/cli.log" | wc -l)
   [ "$n" -ge "$want" ] && break
   sleep 1
@@ -54,8 +56,8 @@ done
 "$BIN/storypipe" consume -e news.unique 2>>"$T/cli.log" > "$T/unique.jsonl"
 echo >&2
 echo "Unique stories on news.unique:" >&2
-jq -r '"- \(.title // "(untitled)")\n    story \(.story_id)  \(.dedup.decision)  source \(.source.id)  \(.url // "no URL")  \(.body | length) chars"' "$T/unique.jsonl"
+jq -r '"- \(.title // (.body[0:72] + "…"))\n    story \(.story_id)  \(.dedup.decision)  source \(.source.id)  \(.url // "no URL")  \(.body | length) chars"' "$T/unique.jsonl"
 n=$(wc -l < "$T/unique.jsonl")
 echo >&2
-echo "$n unique stories from $want documents. (JSON: storypipe consume news.unique)" >&2
+echo "$n unique stories from $(wc -l < tests/fixtures/sources.jsonl) documents. (JSON: storypipe consume news.unique)" >&2
 [ "$n" -ge "$want" ]

@@ -2,11 +2,13 @@
 """check_unique.py — what arrived in news.unique (and news.duplicates)
 against what was sent.
 
-    check_unique.py --unique U.jsonl --sources S.jsonl [--duplicates D.jsonl]
-                    [--exactly-once] [--expect-dups M]
+    check_unique.py --unique U.jsonl --sources S.jsonl [--stories T.jsonl]
+                    [--duplicates D.jsonl] [--exactly-once] [--expect-dups M]
 
 Every source URL must reach news.unique (nothing lost): a source whose URL
 was already taken by another must reach news.duplicates instead. With
+--stories (what the splitter emitted), the URLs of the stories are the ones
+expected, digests' stories included. With
 --exactly-once no story may appear twice in news.unique. Prints one line a
 check and "N passed, M failed"; exits 1 on any failure."""
 import argparse
@@ -31,6 +33,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--unique", required=True)
     ap.add_argument("--sources", required=True)
+    ap.add_argument("--stories")
     ap.add_argument("--duplicates")
     ap.add_argument("--exactly-once", action="store_true")
     ap.add_argument("--expect-dups", type=int, default=None)
@@ -51,6 +54,8 @@ def main():
     unique = load(a.unique)
     dups = load(a.duplicates) if a.duplicates else []
     want = collections.Counter(canonical(s["url"]) for s in sources)
+    if a.stories:
+        want = collections.Counter(canonical(m["url"]) for m in load(a.stories) if m.get("url"))
     got = collections.Counter(m.get("canonical_url") for m in unique)
     ids = collections.Counter(m["story_id"] for m in unique)
 

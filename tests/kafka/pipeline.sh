@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pipeline.sh — 1,000 documents (plus the seed documents and 50 documents
+# pipeline.sh — 1,000 documents (plus the seed documents, 43 stories, and 50 documents
 # that reuse earlier URLs) through all four services on a real Kafka broker
 # and Redis, exactly-once: every story arrives in news.unique once, every
 # reused URL in news.duplicates, and every emitted message validates
@@ -11,7 +11,7 @@ env_start
 N=1000 DUPS=50
 $PY tests/gen_sources.py $N --dup $DUPS --prefix e2e > "$T/generated.jsonl"
 cat tests/fixtures/sources.jsonl "$T/generated.jsonl" > "$T/sources.jsonl"
-SEEDS=$(wc -l < tests/fixtures/sources.jsonl)
+SEEDS=43 # the seeds' stories: 10 + 12 + 9 + 1 + 11, none with another's URL
 WANT_UNIQUE=$((N + SEEDS))
 
 "$STORYPIPE_BIN/storypipe" topics create --partitions 4 2>>"$T/cli.log"
@@ -27,7 +27,7 @@ for t in raw clean stories unique duplicates dlq; do consume news.$t > "$T/$t.js
 [ "$(wc -l < "$T/duplicates.jsonl")" -eq $DUPS ] || fail "news.duplicates has $(wc -l < "$T/duplicates.jsonl"), want $DUPS"
 [ ! -s "$T/dlq.jsonl" ] || fail "dead letters for valid input: $(head -c 400 "$T/dlq.jsonl")"
 $PY tests/check_unique.py --unique "$T/unique.jsonl" --duplicates "$T/duplicates.jsonl" \
-  --sources "$T/sources.jsonl" --exactly-once --expect-dups $DUPS || fail "unique check"
+  --sources "$T/sources.jsonl" --stories "$T/stories.jsonl" --exactly-once --expect-dups $DUPS || fail "unique check"
 
 # every message each stage emitted validates against its schema
 $PY tests/schema_check.py raw "$T/raw.jsonl" || fail "news.raw schema"
