@@ -25,10 +25,10 @@
 
 #include "entities.h"
 #include "link.h"
+#include "shortcode.h"
 #include "util.h"
 
 #define MAX_LISTS 32  /* deeper lists share the last level's numbering */
-#define MAX_OPEN_SC 8 /* unknown shortcodes whose closing tag is dropped */
 
 typedef struct buf {
     char *s;
@@ -52,9 +52,11 @@ typedef struct conv {
     int cells;        /* cells so far in this table row */
     char skip[16];    /* element whose content is dropped, or "" */
     int skip_depth;
+    int skip_foreign; /* it is svg or math: an HTML element breaks out of it */
+    int in_cell;      /* inside a table cell: blocks are spaces, the row stays one line */
     int sc_skip;      /* inside [embed]...[/embed] */
-    char open_sc[MAX_OPEN_SC][32];
-    int n_open_sc;
+    const char *start; /* the input, for positions */
+    sc_index *shortcodes; /* built at the first '[' */
     /* links */
     int in_a;
     char *href;
@@ -84,7 +86,6 @@ static void init_tables(void) {
 
 static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f'; }
 static int is_alpha(char ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
-static int is_alnum(char ch) { return is_alpha(ch) || (ch >= '0' && ch <= '9'); }
 
 /* --- output -------------------------------------------------------------- */
 
@@ -103,7 +104,7 @@ static void flush_layout(conv *c) {
         if (c->pending) {
             size_t nl = 0;
             while (c->out.n > 0 && c->out.s[c->out.n - 1] == ' ' && !c->pre) c->out.n--;
-            while (nl < c->out.n && c->out.s[c->out.n - 1 - nl] == '\n') nl++;
+            while (nl < (size_t)c->pending && nl < c->out.n && c->out.s[c->out.n - 1 - nl] == '\n') nl++;
             for (; (int)nl < c->pending; nl++) put(&c->out, "\n", 1);
         } else if (c->space) {
             char last = c->out.s[c->out.n - 1];
@@ -126,6 +127,10 @@ static void text(conv *c, const char *s, size_t n) {
 }
 
 static void block(conv *c, int level) {
+    if (c->in_cell) { /* a paragraph in a table cell: the row stays one line */
+        c->space = 1;
+        return;
+    }
     if (c->pending < level) c->pending = level;
     c->space = 0;
 }
@@ -137,7 +142,10 @@ static void white(conv *c, char ch) {
         c->space = 1;
         return;
     }
-    if (ch == '\r') return; /* CR LF and lone CR: the LF (or nothing) is enough */
+    if (ch == '\r') { /* CR LF is one line end, and so is a lone CR */
+        if (c->p + 1 < c->end && c->p[0] == '\r' && c->p[1] == '\n') return;
+        ch = '\n';
+    }
     if (ch == '\n' && c->pre_start) {
         c->pre_start = 0;
         return;
@@ -219,6 +227,22 @@ static const char *scan_run(const char *p, const char *end) {
     return p;
 }
 
+/* The bytes an invalid UTF-8 sequence at p spans, as the WHATWG decoder
+ * sees it: a lead byte and the continuation bytes that could still have
+ * made a character (its "maximal subpart"), or the one byte. */
+static size_t bad_utf8_len(const unsigned char *p, const unsigned char *end) {
+    unsigned c0 = p[0], lo = 0x80, hi = 0xBF;
+    size_t need, i = 1;
+    if (c0 >= 0xC2 && c0 <= 0xDF) need = 1;
+    else if (c0 >= 0xE0 && c0 <= 0xEF) need = 2, lo = c0 == 0xE0 ? 0xA0 : 0x80, hi = c0 == 0xED ? 0x9F : 0xBF;
+    else if (c0 >= 0xF0 && c0 <= 0xF4) need = 3, lo = c0 == 0xF0 ? 0x90 : 0x80, hi = c0 == 0xF4 ? 0x8F : 0xBF;
+    else return 1;
+    if (p + 1 < end && p[1] >= lo && p[1] <= hi)
+        for (i = 2; i <= need && p + i < end && (p[i] & 0xC0) == 0x80; i++)
+            ;
+    return i;
+}
+
 /* Consume the text at c->p: a run, one white-space byte, one character
  * with a rule, one invalid byte (U+FFFD) or one control (NUL is U+FFFD, the
  * others are dropped). '<', '&' and '[' get here only as plain text. */
@@ -239,8 +263,8 @@ static void text_step(conv *c) {
             special(c, cp);
             c->p += -n;
         } else {
-            text(c, "\xEF\xBF\xBD", 3); /* invalid UTF-8 */
-            c->p++;
+            text(c, "\xEF\xBF\xBD", 3); /* invalid UTF-8: one U+FFFD for its maximal subpart */
+            c->p += bad_utf8_len((const unsigned char *)c->p, (const unsigned char *)c->end);
         }
     } else {
         if (ch == '<' || ch == '&' || ch == '[') text(c, c->p, 1);
@@ -442,7 +466,7 @@ static const char *script_end(const char *p, const char *end) {
         p = lt;
         if (!escaped && end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
             escaped = 1;
-            p += 4;
+            p += 2; /* its "--" may start the "-->" that leaves: "<!-->" */
         } else if (escaped && end - p >= 8 && strncasecmp(p + 1, "script", 6) == 0 &&
                    (is_space(p[7]) || p[7] == '/' || p[7] == '>')) {
             doubled = 1;
@@ -483,13 +507,14 @@ static void start_list(conv *c, int ordered, attr *start) {
     block(c, c->n_lists ? 1 : 2);
     if (c->n_lists < MAX_LISTS) {
         long v = 1;
-        if (start->v) {
-            char tmp[24];
+        if (start->v) { /* HTML's rules for parsing integers: no digits, no number */
+            char tmp[24], *s = tmp, *e;
             size_t n = start->len < sizeof tmp - 1 ? start->len : sizeof tmp - 1;
             memcpy(tmp, start->v, n);
             tmp[n] = '\0';
-            v = strtol(tmp, NULL, 10);
-            if (v < -1000000000L || v > 1000000000L) v = 1;
+            while (is_space(*s)) s++;
+            v = strtol(s, &e, 10);
+            if (e == s || v < -1000000000L || v > 1000000000L) v = 1;
         }
         c->lists[c->n_lists].ordered = ordered;
         c->lists[c->n_lists].next = v;
@@ -497,10 +522,26 @@ static void start_list(conv *c, int ordered, attr *start) {
     c->n_lists++;
 }
 
+/* The HTML start tags that end svg or math content ("breakout" elements). */
+static int breaks_out(const char *name, size_t n) {
+    static const char *const names[] = {
+        "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "embed",
+        "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu", "meta",
+        "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup", "table",
+        "tt", "u", "ul", "var", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && strncasecmp(names[i], name, n) == 0) return 1;
+    return 0;
+}
+
 /* A start or end tag named name[0..n). p is past its '>'. */
 static void element(conv *c, const char *name, size_t n, int closing, int self_closing, attr *href,
                     attr *start) {
     enum kind k = kind_of(name, n);
+    if (c->skip[0] && c->skip_foreign && !closing && breaks_out(name, n)) {
+        c->skip[0] = '\0'; /* an HTML element in svg or math ends it (HTML5 foreign content) */
+        c->skip_foreign = 0;
+    }
     if (c->skip[0]) { /* only the element being dropped matters */
         if (strlen(c->skip) == n && strncasecmp(c->skip, name, n) == 0) {
             if (closing) {
@@ -518,6 +559,10 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         block(c, 2);
         break;
     case K_BR:
+        if (c->in_cell) {
+            c->space = 1;
+            break;
+        }
         c->pending = c->pending >= 1 ? 2 : 1;
         c->space = 0;
         break;
@@ -543,19 +588,23 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         }
         break;
     case K_TABLE:
+        c->in_cell = 0;
         block(c, 2);
         c->cells = 0;
         break;
     case K_TR:
+        c->in_cell = 0;
         block(c, 1);
         c->cells = 0;
         break;
     case K_CELL:
+        c->in_cell = 0;
         if (!closing) {
             if (c->cells++ > 0) {
                 c->space = 0;
                 text(c, " | ", 3);
             }
+            c->in_cell = 1;
         }
         break;
     case K_A:
@@ -574,6 +623,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
         if (!closing && !(self_closing && k == K_FOREIGN)) {
             snprintf(c->skip, sizeof c->skip, "%.*s", (int)n, name);
             c->skip_depth = 1;
+            c->skip_foreign = k == K_FOREIGN;
         }
         break;
     case K_RAW:
@@ -650,64 +700,34 @@ static void tag(conv *c) {
 
 /* --- WordPress shortcodes ------------------------------------------------- */
 
-/* Shortcodes whose tags are dropped (their content stays, but for embed). */
-static int known_shortcode(const char *name, size_t n) {
-    static const char *const names[] = {
-        "caption", "wp_caption", "embed", "gallery", "audio", "video", "playlist", "contact-form-7",
-        "contact-form", "gravityform", "gravityforms", "ninja_form", "wpforms", "mc4wp_form",
-        "instagram-feed", "custom-twitter-feeds", "ad", "adsense", "related", "toc", NULL};
-    static const char *const prefixes[] = {"vc_", "et_pb_", "fusion_", "av_", "su_", "tie_", "cs_", NULL};
-    for (int i = 0; names[i]; i++)
-        if (strlen(names[i]) == n && strncasecmp(names[i], name, n) == 0) return 1;
-    for (int i = 0; prefixes[i]; i++)
-        if (n > strlen(prefixes[i]) && strncasecmp(prefixes[i], name, strlen(prefixes[i])) == 0) return 1;
-    return 0;
-}
-
-static int contains(const char *hay, size_t n, const char *needle) {
-    size_t k = strlen(needle);
-    for (const char *p = hay; (size_t)(hay + n - p) >= k && (p = memchr(p, needle[0], (size_t)(hay + n - p))) != NULL; p++)
-        if ((size_t)(hay + n - p) >= k && memcmp(p, needle, k) == 0) return 1;
-    return 0;
-}
-
+/* A shortcode tag is dropped (see shortcode.h); its content stays, but for
+ * [embed]URL[/embed]; a caption is a paragraph of its own. */
 static void shortcode(conv *c) {
-    const char *p = c->p + 1, *end = c->end, *name, *close, *lim;
-    int closing = 0, attrs = 0, known;
-    size_t n;
-    if (p < end && *p == '/') closing = 1, p++;
-    name = p;
-    if (p >= end || !is_alpha(*p)) goto literal;
-    while (p < end && (is_alnum(*p) || *p == '_' || *p == '-')) p++;
-    n = (size_t)(p - name);
-    if (p >= end || !(*p == ']' || is_space(*p) || *p == '/') || n >= sizeof c->open_sc[0]) goto literal;
-    lim = end - p > 4096 ? p + 4096 : end;
-    for (close = p; close < lim && *close != ']' && *close != '<' && *close != '['; close++)
-        if (*close == '=') attrs = 1;
-    if (close >= lim || *close != ']') goto literal;
-    known = known_shortcode(name, n);
-    if (!known && !closing && !attrs) goto literal; /* "[Reuters]", "[1]": text */
-    if (!known && closing) {
-        int i;
-        for (i = c->n_open_sc - 1; i >= 0; i--)
-            if (strlen(c->open_sc[i]) == n && strncasecmp(c->open_sc[i], name, n) == 0) break;
-        if (i < 0) goto literal;
-        c->n_open_sc = i;
-    } else if (!known && c->n_open_sc < MAX_OPEN_SC) {
-        snprintf(c->open_sc[c->n_open_sc++], sizeof c->open_sc[0], "%.*s", (int)n, name);
+    sc_tag t;
+    size_t pos = (size_t)(c->p - c->start);
+    if (sc_parse(c->p, c->end, &t) && c->shortcodes == NULL)
+        c->shortcodes = sc_index_new(c->start, (size_t)(c->end - c->start));
+    if (!t.end || !(t.closing || t.self_closing || t.has_attrs || sc_known(t.name, t.name_len) ||
+                    sc_closed_after(c->shortcodes, t.name, t.name_len, pos))) {
+        text(c, "[", 1); /* "[Reuters]", "[1]": text */
+        c->p++;
+        return;
     }
-    if (n == 5 && strncasecmp(name, "embed", 5) == 0) {
-        /* [embed]URL[/embed]: the URL is not text */
-        if (!closing && close[-1] != '/' && contains(close, (size_t)(end - close), "[/embed]")) c->sc_skip = 1;
-        if (closing) c->sc_skip = 0;
+    c->p = t.end;
+    if (t.name_len == 5 && strncasecmp(t.name, "embed", 5) == 0) { /* [embed]URL[/embed]: the URL is no text */
+        if (t.closing) c->sc_skip = 0;
+        else if (!t.self_closing && sc_closed_after(c->shortcodes, "embed", 5, pos)) c->sc_skip = 1;
     }
-    if ((n == 7 && strncasecmp(name, "caption", 7) == 0) || (n == 10 && strncasecmp(name, "wp_caption", 10) == 0))
-        block(c, 2); /* a caption is a paragraph of its own, like figcaption */
-    c->p = close + 1;
-    return;
-literal:
-    text(c, "[", 1);
-    c->p++;
+    if ((t.name_len == 7 && strncasecmp(t.name, "caption", 7) == 0) ||
+        (t.name_len == 10 && strncasecmp(t.name, "wp_caption", 10) == 0)) {
+        block(c, 2);
+        if (t.caption && t.caption_len) { /* [caption caption="..."]: the attribute is the caption */
+            char *dec = sp_xmalloc(HTML_DECODE_BOUND(t.caption_len) + 1);
+            text(c, dec, html_decode(t.caption, t.caption_len, 1, dec));
+            free(dec);
+            block(c, 2);
+        }
+    }
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -717,7 +737,7 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
 
     pthread_once(&tables_once, init_tables);
     memset(&c, 0, sizeof c);
-    c.p = html;
+    c.p = c.start = html;
     c.end = html + len;
     if (opt && opt->base_url) {
         c.base = link_base_new(opt->base_url);
@@ -747,8 +767,16 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     link_end(&c);
     free(c.href);
     while (c.out.n > 0 && is_space(c.out.s[c.out.n - 1])) c.out.n--;
+    { /* leading blank lines go; a first line's indentation (from <pre>) stays */
+        size_t lead = 0, cut = 0;
+        while (lead < c.out.n && is_space(c.out.s[lead]))
+            if (c.out.s[lead++] == '\n') cut = lead;
+        memmove(c.out.s, c.out.s + cut, c.out.n - cut);
+        c.out.n -= cut;
+    }
     c.out.s[c.out.n] = '\0';
     link_base_free(c.base);
+    sc_index_free(c.shortcodes);
     out->text = c.out.s;
     out->len = c.out.n;
     out->links = c.links;

@@ -103,7 +103,13 @@ static void convert(const char *html, size_t len, const char *base, html_text *t
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-static int trimmed(const char *s, size_t n) { return n == 0 || (!is_ws(s[0]) && !is_ws(s[n - 1])); }
+/* No white space at the end, and no line end before the first text (the
+ * first line's indentation from <pre> is text). */
+static int trimmed(const char *s, size_t n) {
+    for (size_t i = 0; i < n && is_ws(s[i]); i++)
+        if (s[i] == '\n' || s[i] == '\r') return 0;
+    return n == 0 || !is_ws(s[n - 1]);
+}
 
 /* A growing byte string. */
 typedef struct {
@@ -160,7 +166,8 @@ typedef struct {
 
 static const html_case cases[] = {
     /* -- blocks ---------------------------------------------------------- */
-    CASE("p paragraphs", "<p>First paragraph.</p><p>Second paragraph.</p>", "First paragraph.\n\nSecond paragraph.", L({0})),
+    CASE("p paragraphs", "<p>First paragraph.</p><p>Second paragraph.</p>",
+         "First paragraph.\n\nSecond paragraph.", L({0})),
     CASE("p with source indentation", "<p>\n    Tom   Cruise\n  and Brad Pitt.\n</p>\n\n\n<p>\tNext.</p>",
          "Tom Cruise and Brad Pitt.\n\nNext.", L({0})),
     CASE("text glued to blocks", "a<p>b</p>c", "a\n\nb\n\nc", L({0})),
@@ -182,7 +189,8 @@ static const html_case cases[] = {
          "Caption", L({"https://example.com/big.jpg", ""})),
     CASE("image-only paragraph leaves nothing", "<p>a</p><p><img src=\"x.jpg\" alt=\"alt text\"/></p><p>b</p>",
          "a\n\nb", L({0})),
-    CASE("sectioning elements", "<article><header><h2>T</h2></header><section>Body</section><footer>Foot</footer></article>",
+    CASE("sectioning elements",
+         "<article><header><h2>T</h2></header><section>Body</section><footer>Foot</footer></article>",
          "T\n\nBody\n\nFoot", L({0})),
     CASE("inline element wrapping a block", "<span>a<div>b</div>c</span>", "a\n\nb\n\nc", L({0})),
     CASE("full document",
@@ -227,14 +235,16 @@ static const html_case cases[] = {
     CASE("pre: first newline dropped, spaces kept",
          "<p>Code:</p><pre>\n  int x = 1;\n\n  return  x;\n</pre><p>Done</p>",
          "Code:\n\n  int x = 1;\n\n  return  x;\n\nDone", L({0})),
-    CASE("pre: references decoded", "<pre>if (a &lt; b &amp;&amp; c &gt; d) {}</pre>", "if (a < b && c > d) {}", L({0})),
+    CASE("pre: references decoded", "<pre>if (a &lt; b &amp;&amp; c &gt; d) {}</pre>",
+         "if (a < b && c > d) {}", L({0})),
     CASE("pre: code and tabs", "<p>x</p><pre><code>a\tb\n    c</code></pre>", "x\n\na\tb\n    c", L({0})),
     CASE("pre: only the first newline goes", "<p>x</p><pre>\nline1\n\n\nline4</pre>", "x\n\nline1\n\n\nline4", L({0})),
     CASE("pre: a newline after text stays", "<p>x</p><pre>a\nb</pre>", "x\n\na\nb", L({0})),
     CASE("pre: CR LF is one newline", "<p>x</p><pre>\r\na\r\nb</pre>", "x\n\na\nb", L({0})),
     CASE("pre: a lone CR is a newline", "<p>x</p><pre>a\rb</pre>", "x\n\na\nb", L({0})),
     CASE("pre: collapsing resumes after it", "<pre>a  b</pre><p>c   d</p>", "a  b\n\nc d", L({0})),
-    CASE("pre: the whole text is still trimmed", "<pre>  indented</pre>", "indented", L({0})),
+    CASE("pre: a first line's indentation is text", "<pre>  indented</pre>", "  indented", L({0})),
+    CASE("pre: leading blank lines go", "<pre>\n\n\n  x\n</pre>", "  x", L({0})),
 
     /* -- tables ----------------------------------------------------------- */
     CASE("table", "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td></tr></table>",
@@ -243,7 +253,8 @@ static const html_case cases[] = {
          "<table>\n <thead>\n  <tr>\n   <th>Name</th>\n   <th>Age</th>\n  </tr>\n </thead>\n <tbody>\n  <tr>\n"
          "   <td>Ann</td>\n   <td>31</td>\n  </tr>\n </tbody>\n</table>",
          "Name | Age\nAnn | 31", L({0})),
-    CASE("table between paragraphs", "<p>A</p><table><tr><td>x</td><td>y</td></tr></table><p>B</p>", "A\n\nx | y\n\nB", L({0})),
+    CASE("table between paragraphs", "<p>A</p><table><tr><td>x</td><td>y</td></tr></table><p>B</p>",
+         "A\n\nx | y\n\nB", L({0})),
     CASE("table after loose text", "Intro<table><tr><td>x</td></tr></table>Outro", "Intro\n\nx\n\nOutro", L({0})),
     CASE("empty cell", "<table><tr><td>A</td><td></td><td>C</td></tr></table>", "A |  | C", L({0})),
     CASE("cells holding paragraphs",
@@ -266,9 +277,11 @@ static const html_case cases[] = {
     CASE("unterminated comment", "<p>Visible</p><!-- hidden <p>never</p>", "Visible", L({0})),
     CASE("CDATA outside svg", "<p>a<![CDATA[x]]>b</p>", "ab", L({0})),
     CASE("CDATA is a bogus comment up to the first >", "<p>a<![CDATA[x > y]]>b</p>", "a y]]>b", L({0})),
-    CASE("processing instructions", "<?xml version=\"1.0\" encoding=\"utf-8\"?><p>a<?php echo 1; ?>b</p>", "ab", L({0})),
+    CASE("processing instructions", "<?xml version=\"1.0\" encoding=\"utf-8\"?><p>a<?php echo 1; ?>b</p>",
+         "ab", L({0})),
     CASE("bogus end tags", "a</ >b</>c</3 x>d", "abcd", L({0})),
-    CASE("< not followed by a letter", "<p>a < b and 1<2, x <= y, 5 <3, a<-b</p>", "a < b and 1<2, x <= y, 5 <3, a<-b", L({0})),
+    CASE("< not followed by a letter", "<p>a < b and 1<2, x <= y, 5 <3, a<-b</p>",
+         "a < b and 1<2, x <= y, 5 <3, a<-b", L({0})),
     CASE("< at the end", "a <", "a <", L({0})),
     CASE("tag cut off by the end", "<p>a<b class=\"x", "a", L({0})),
     CASE("escaped markup is text", "<p>&lt;p&gt; is a tag &amp; &lt;b&gt; too</p>", "<p> is a tag & <b> too", L({0})),
@@ -276,7 +289,8 @@ static const html_case cases[] = {
          "One\nTwo\n\nThree\n\n- item", L({0})),
     CASE("unquoted attributes", "<p class=intro id=x>Text <a href=https://example.com/?a=1&amp;b=2>go</a></p>",
          "Text go", L({"https://example.com/?a=1&b=2", "go"})),
-    CASE("custom and namespaced elements", "<p>Word<o:p></o:p> <my-widget>custom</my-widget></p>", "Word custom", L({0})),
+    CASE("custom and namespaced elements", "<p>Word<o:p></o:p> <my-widget>custom</my-widget></p>",
+         "Word custom", L({0})),
     CASE("end tags with attributes and spaces", "<p>a</p class=\"x\"   ><p >b</p >", "a\n\nb", L({0})),
 
     /* -- inline elements never glue or split words ------------------------ */
@@ -286,7 +300,8 @@ static const html_case cases[] = {
     CASE("inline: many kinds",
          "<p><strong>Bold</strong><i>It</i> x<sup>2</sup> <code>f</code>(<var>n</var>) <abbr>U</abbr>.<abbr>S</abbr>.</p>",
          "BoldIt x2 f(n) U.S.", L({0})),
-    CASE("inline: spaces inside elements", "<p>Hello<span> world</span>, <em>again </em>!</p>", "Hello world, again !", L({0})),
+    CASE("inline: spaces inside elements", "<p>Hello<span> world</span>, <em>again </em>!</p>",
+         "Hello world, again !", L({0})),
     CASE("inline: fragment link in a word", "<p>a<a href=\"#x\">lin</a>k b</p>", "alink b", L({0})),
 
     /* -- white space ------------------------------------------------------ */
@@ -318,9 +333,11 @@ static const html_case cases[] = {
     CASE("script", "<p>a</p><script>var s = \"<p>no</p>\"; if (a<b) {}</script><p>b</p>", "a\n\nb", L({0})),
     CASE("style", "<style>p > a { content: \"</p>\" }</style><p>x</p>", "x", L({0})),
     CASE("noscript", "<p>a</p><noscript><img src=\"x\"><p>Enable JavaScript</p></noscript><p>b</p>", "a\n\nb", L({0})),
-    CASE("iframe", "<p>Watch:</p><iframe src=\"https://www.youtube.com/embed/xyz\" width=\"560\">fallback</iframe><p>b</p>",
+    CASE("iframe",
+         "<p>Watch:</p><iframe src=\"https://www.youtube.com/embed/xyz\" width=\"560\">fallback</iframe><p>b</p>",
          "Watch:\n\nb", L({0})),
-    CASE("svg", "a <svg width=\"10\"><title>Icon</title><text>hidden</text><svg><circle/></svg></svg> b", "a b", L({0})),
+    CASE("svg", "a <svg width=\"10\"><title>Icon</title><text>hidden</text><svg><circle/></svg></svg> b",
+         "a b", L({0})),
     CASE("self-closing svg", "a <svg/> b <svg viewBox=\"0 0 1 1\"/> c", "a b c", L({0})),
     CASE("math", "x <math><mi>y</mi><mo>=</mo></math> z", "x z", L({0})),
     CASE("template", "<template><p>t</p><template>inner</template>still</template>shown", "shown", L({0})),
@@ -340,7 +357,8 @@ static const html_case cases[] = {
     CASE("script: </script> in a string ends it", "<script>var s=\"</script><p>shown</p>\";</script>",
          "shown\n\n\";", L({0})),
     CASE("script: <!--> leaves the escaped state at once", "<script><!--><script></script>x</script>y", "xy", L({0})),
-    CASE("script: end tag in upper case with a space", "<script type=\"text/javascript\">x</SCRIPT >after", "after", L({0})),
+    CASE("script: end tag in upper case with a space", "<script type=\"text/javascript\">x</SCRIPT >after",
+         "after", L({0})),
     CASE("script: > in an attribute", "<script data-x=\"a>b\">var x=1;</script>after", "after", L({0})),
     CASE("raw text: a longer end tag name does not end it", "<style>a</stylex>b</style>c", "c", L({0})),
     CASE("plaintext", "<p>a</p><plaintext></plaintext><b>&amp;</b>", "a\n\n</plaintext><b>&amp;</b>", L({0})),
@@ -407,10 +425,12 @@ static const html_case cases[] = {
     CASE("bare &", "<p>AT&T & Johnson & Johnson; R&D&</p>", "AT&T & Johnson & Johnson; R&D&", L({0})),
     CASE("&amp without ;", "<p>fish &amp chips &ampx &AMP;</p>", "fish & chips &x &", L({0})),
     CASE("&notit; &notin; &not", "<p>&notit; &notin; &not</p>", "\xC2\xAC" "it; \xE2\x88\x89 \xC2\xAC", L({0})),
-    CASE("non-legacy names need ;", "<p>&Abreve &Abreve; &lang &lang;</p>", "&Abreve \xC4\x82 &lang \xE2\x9F\xA8", L({0})),
+    CASE("non-legacy names need ;", "<p>&Abreve &Abreve; &lang &lang;</p>",
+         "&Abreve \xC4\x82 &lang \xE2\x9F\xA8", L({0})),
     CASE("typographic references",
          "&lsquo;a&rsquo; &ldquo;b&rdquo; c&ndash;d e&mdash;f&hellip; &euro;5",
-         "\xE2\x80\x98" "a\xE2\x80\x99 \xE2\x80\x9C" "b\xE2\x80\x9D c\xE2\x80\x93" "d e\xE2\x80\x94" "f\xE2\x80\xA6 \xE2\x82\xAC" "5",
+         "\xE2\x80\x98" "a\xE2\x80\x99 \xE2\x80\x9C" "b\xE2\x80\x9D c\xE2\x80\x93" "d e\xE2\x80\x94"
+         "f\xE2\x80\xA6 \xE2\x82\xAC" "5",
          L({0})),
     CASE("numeric references", "&#65;&#x42;&#X43;&#68 &#x1F600; &#128; &#x9F;",
          "ABCD \xF0\x9F\x98\x80 \xE2\x82\xAC \xC5\xB8", L({0})),
@@ -431,8 +451,10 @@ static const html_case cases[] = {
     CASE("link: ../", "<a href=\"../other/\">up</a>", "up", L({"https://www.newsbeep.com/ca/other/", "up"})),
     CASE("link: query only", "<a href=\"?p=2\">next page</a>", "next page",
          L({"https://www.newsbeep.com/ca/493939/?p=2", "next page"})),
-    CASE("link: path-relative", "<a href=\"next/\">rel</a>", "rel", L({"https://www.newsbeep.com/ca/493939/next/", "rel"})),
-    CASE("link: references in href", "<a href=\"https://twitter.com/hashtag/AI?src=hash&amp;ref_src=twsrc%5Etfw\">#AI</a>",
+    CASE("link: path-relative", "<a href=\"next/\">rel</a>",
+         "rel", L({"https://www.newsbeep.com/ca/493939/next/", "rel"})),
+    CASE("link: references in href",
+         "<a href=\"https://twitter.com/hashtag/AI?src=hash&amp;ref_src=twsrc%5Etfw\">#AI</a>",
          "#AI", L({"https://twitter.com/hashtag/AI?src=hash&ref_src=twsrc%5Etfw", "#AI"})),
     CASE("link: attribute rule for &not=", "<a href=\"?a=1&not=2\">q</a>", "q",
          L({"https://www.newsbeep.com/ca/493939/?a=1&not=2", "q"})),
@@ -448,14 +470,16 @@ static const html_case cases[] = {
          "<p><a href=\"https://a.example/\"><strong>Bold</strong> link</a> and <a href=\"https://b.example/x?y=1\">"
          "another</a></p>",
          "Bold link and another", L({"https://a.example/", "Bold link"}, {"https://b.example/x?y=1", "another"})),
-    CASE("link: in list items (no marker in the text)", "<ul><li><a href=\"/a\">A</a></li><li>b <a href=\"/b\">B</a></li></ul>",
+    CASE("link: in list items (no marker in the text)",
+         "<ul><li><a href=\"/a\">A</a></li><li>b <a href=\"/b\">B</a></li></ul>",
          "- A\n\n- b B", L({"https://www.newsbeep.com/a", "A"}, {"https://www.newsbeep.com/b", "B"})),
     CASE("link: unclosed", "<p>x <a href=\"https://example.com/\">open", "x open", L({"https://example.com/", "open"})),
     CASE("link: a new <a> closes the open one", "<a href=\"https://e.com/1\">one<a href=\"https://e.com/2\">two</a>",
          "onetwo", L({"https://e.com/1", "one"}, {"https://e.com/2", "two"})),
     CASE("link: white space around the href", "<a href=\"  https://example.com/a\n\">x</a>", "x",
          L({"https://example.com/a", "x"})),
-    CASE("link: upper case and unquoted", "<A HREF=https://example.com/u>U</A>", "U", L({"https://example.com/u", "U"})),
+    CASE("link: upper case and unquoted", "<A HREF=https://example.com/u>U</A>",
+         "U", L({"https://example.com/u", "U"})),
     CASE("link: around a paragraph", "<a href=\"https://example.com/p\"><p>Para link</p></a><p>next</p>",
          "Para link\n\nnext", L({"https://example.com/p", "Para link"})),
 };
@@ -800,9 +824,7 @@ static void test_outputs_valid_utf8(void **state) {
     free(b.s);
     printf("valid UTF-8 without NUL: %zu outputs in this test, %zu in the whole file so far\n", conversions - before,
            conversions);
-    /* Trimming is the focused cases' business ("pre: the whole text is
-     * still trimmed"); here it is only reported. */
-    if (untrimmed) printf("outputs not trimmed at the ends: %zu\n", untrimmed);
+    assert_int_equal(untrimmed, 0);
 }
 
 /* ---- 4. html5lib character references through the converter ------------ */
@@ -1014,7 +1036,7 @@ static void expect_deep(const char *what, const sbuf *in, const char *want) {
         fputc('\n', stderr);
         fail();
     }
-    assert_true(ms < 10000); /* linear: well under a second without sanitizers */
+
     html_text_free(&t);
 }
 
@@ -1076,7 +1098,7 @@ static void test_deep_nesting(void **state) {
             fprintf(stderr, " after %zu spaces\n", sp);
             fail();
         }
-        assert_true(sp_mono_ms() - t0 < 10000);
+
         html_text_free(&t);
     }
     free(in.s);
@@ -1085,25 +1107,27 @@ static void test_deep_nesting(void **state) {
 /* ---- linear time on hostile input ---------------------------------------- */
 
 /* Inputs shaped to hit any per-token scan of the rest of the document (or
- * of the text written so far). Each is a few hundred KB, which a linear
- * converter handles in milliseconds; a quadratic one takes seconds. */
+ * of the text written so far). Each is a few MB, which a linear converter
+ * handles in milliseconds (tens under ASan), and a quadratic one in hours:
+ * the test's time limit (tests/CMakeLists.txt) fails it. No time is
+ * asserted here; the times are printed. */
 static void test_linear_time(void **state) {
     static const struct {
         const char *what, *head, *unit, *tail;
         int n;
     } inputs[] = {
-        {"[embed] x 50,000, one [/embed] at the end", "", "[embed]", "[/embed]", 50000},
-        {"[embed] x 50,000, never closed", "", "[embed]", "", 50000},
-        {"<pre> then newline + <br> x 100,000", "<pre>", "\n<br>", "", 100000},
-        {"<pre> then newline + <p> x 100,000", "<pre>", "\n<p>", "", 100000},
-        {"unclosed shortcode-like brackets", "", "[a x=1 ", "", 100000},
-        {"unknown shortcodes never closed", "", "[foo x=1]", "", 100000},
-        {"links", "", "<a href=\"/x\">y</a>", "", 100000},
-        {"ampersands", "", "&&&&&&&&&&", "", 100000},
-        {"script escapes", "<script>", "<!--<script>", "", 100000},
-        {"unterminated attribute quotes", "", "<p x=\"", "", 100000},
+        {"[embed] x 400,000, one [/embed] at the end", "", "[embed]", "[/embed]", 400000},
+        {"[embed] x 400,000, never closed", "", "[embed]", "", 400000},
+        {"<pre> then newline + <br> x 600,000", "<pre>", "\n<br>", "", 600000},
+        {"<pre> then newline + <p> x 600,000", "<pre>", "\n<p>", "", 600000},
+        {"unclosed shortcode-like brackets", "", "[a x=1 ", "", 500000},
+        {"unknown shortcodes never closed", "", "[foo x=1]", "", 500000},
+        {"[x] x 500,000 and [/x] at the end", "", "[x]", "[/x]", 500000},
+        {"links", "", "<a href=\"/x\">y</a>", "", 200000},
+        {"ampersands", "", "&&&&&&&&&&", "", 500000},
+        {"script escapes", "<script>", "<!--<script>", "", 500000},
+        {"unterminated attribute quotes", "", "<p x=\"", "", 500000},
     };
-    int slow = 0;
     (void)state;
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         sbuf in = {0};
@@ -1116,14 +1140,9 @@ static void test_linear_time(void **state) {
         convert(in.s, in.n, BASE, &t);
         ms = sp_mono_ms() - t0;
         printf("%s: %zu bytes in %lld ms\n", inputs[i].what, in.n, (long long)ms);
-        if (ms > 1000) {
-            fprintf(stderr, "SLOW %s: %zu bytes took %lld ms\n", inputs[i].what, in.n, (long long)ms);
-            slow++;
-        }
         html_text_free(&t);
         free(in.s);
     }
-    assert_int_equal(slow, 0);
 }
 
 int main(void) {
