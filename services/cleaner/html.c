@@ -742,7 +742,8 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     if (opt && opt->base_url) {
         c.base = link_base_new(opt->base_url);
     }
-    put(&c.out, "", 0);
+    c.out.cap = len / 4 + 256; /* text is a fraction of the markup: few regrowths */
+    c.out.s = sp_xmalloc(c.out.cap);
     while (c.p < c.end) {
         if (c.skip[0]) { /* dropped content: only tags matter */
             const char *lt = memchr(c.p, '<', (size_t)(c.end - c.p));
