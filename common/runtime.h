@@ -28,13 +28,29 @@ typedef struct sp_runtime {
 
 extern volatile sig_atomic_t sp_stop_requested;
 
-/* Check, parse and transform one input into rt->out, every output
- * serialised (raw/raw_len set). Rejected input becomes one SP_OUTPUT_DLQ
- * entry. A transient failure is retried with backoff until
- * it passes; SP_TRANSIENT is returned only when a stop was requested
- * meanwhile (the input must then not be committed). */
-sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const void *key,
-                             size_t key_len, const sp_input *in);
+/* Most inputs handled as one batch. */
+#define SP_BATCH_MAX 256
+
+/* One input of a batch. */
+typedef struct sp_item {
+    const void *buf;
+    size_t len;
+    const void *key;
+    size_t key_len;
+    sp_input in;
+    void *opaque; /* the caller's, e.g. the Kafka message */
+} sp_item;
+
+/* Check, parse and transform a batch of inputs, in order (calling the
+ * stage's prepare hook first). For each input, rt->out holds its outputs,
+ * every one serialised (raw/raw_len set), or its one SP_OUTPUT_DLQ entry
+ * when it was rejected, when emit(arg, item) is called; emit returns 0 to
+ * go on, -1 to stop there. A transient failure is retried with backoff
+ * until it passes. Returns the number of inputs done (emitted); fewer than
+ * n when emit stopped or a stop was requested while retrying (the inputs
+ * after the last one done must then not be committed). */
+size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
+                        void *arg);
 
 int sp_run_stdio(sp_runtime *rt);
 int sp_run_kafka(sp_runtime *rt);

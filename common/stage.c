@@ -133,44 +133,68 @@ static void dead_letter(sp_runtime *rt, const sp_fail *fail, const sp_input *in,
         sp_log(SP_LOG_DEBUG, "dead_letter", "%s: %s", fail->reason, fail->detail);
 }
 
-sp_result sp_runtime_process(sp_runtime *rt, const void *buf, size_t len, const void *key,
-                             size_t key_len, const sp_input *in) {
-    sp_fail fail;
-    json_t *msg;
-    sp_result r = SP_REJECT;
+/* Wait `*backoff` ms before a retry (serving the idle hook), doubling it
+ * up to 5 s. -1 when a stop is requested meanwhile. */
+static int retry_wait(sp_runtime *rt, int64_t *backoff, const sp_fail *fail, const char *what) {
+    atomic_fetch_add(&sp_stats.retries, 1);
+    sp_log(SP_LOG_WARN, "transform_retry", "transient failure in %s (%s: %s); retrying in %lld ms", what,
+           fail->reason, fail->detail, (long long)*backoff);
+    for (int64_t until = sp_mono_ms() + *backoff; sp_mono_ms() < until && !sp_stop_requested;) {
+        if (rt->idle) rt->idle(rt->idle_arg);
+        else sp_sleep_ms(50);
+        atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+    }
+    *backoff = *backoff * 2 > 5000 ? 5000 : *backoff * 2;
+    return sp_stop_requested ? -1 : 0;
+}
+
+static json_t *parse(sp_runtime *rt, const sp_item *it, sp_fail *fail) {
+    memset(fail, 0, sizeof *fail);
+    atomic_fetch_add(&sp_stats.consumed, 1);
+    if (rt->def->raw) /* the transform reads the bytes: check them, build nothing */
+        return sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, fail) == 0 ? json_null() : NULL;
+    return sp_envelope_parse(it->buf, it->len, rt->cfg.max_message_bytes, fail);
+}
+
+size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
+                        void *arg) {
+    json_t *msgs[SP_BATCH_MAX];
+    sp_fail fails[SP_BATCH_MAX], fail;
+    size_t done = 0, i;
     int64_t backoff = 100;
 
-    memset(&fail, 0, sizeof fail);
-    atomic_fetch_add(&sp_stats.consumed, 1);
-    if (rt->def->raw) {
-        /* the transform reads the bytes: check them, build nothing */
-        msg = sp_envelope_check(buf, len, rt->cfg.max_message_bytes, &fail) == 0 ? json_null() : NULL;
-    } else {
-        msg = sp_envelope_parse(buf, len, rt->cfg.max_message_bytes, &fail);
+    if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
+    for (i = 0; i < n; i++) msgs[i] = parse(rt, &items[i], &fails[i]);
+    if (rt->def->prepare && !rt->def->raw) {
+        memset(&fail, 0, sizeof fail);
+        while (rt->def->prepare(rt->state, msgs, n, &fail) == SP_TRANSIENT)
+            if (retry_wait(rt, &backoff, &fail, "prepare") != 0) goto out;
     }
-    while (msg) {
-        r = rt->def->transform(rt->state, rt->def->raw ? NULL : msg, in, &rt->out, &fail);
-        if (r != SP_TRANSIENT) break;
+    for (done = 0; done < n; done++) {
+        sp_item *it = &items[done];
+        sp_result r = SP_REJECT;
+        fail = fails[done];
+        backoff = 100;
+        while (msgs[done]) {
+            r = rt->def->transform(rt->state, rt->def->raw ? NULL : msgs[done], &it->in, &rt->out, &fail);
+            if (r != SP_TRANSIENT) break;
+            sp_outbox_clear(&rt->out);
+            if (retry_wait(rt, &backoff, &fail, "transform") != 0) goto out;
+        }
+        if (r != SP_OK || serialise(rt, &fail) != 0) {
+            if (fail.reason[0] == '\0') sp_fail_set(&fail, "transform_failed", "rejected by the %s", rt->def->name);
+            dead_letter(rt, &fail, &it->in, it->key, it->key_len, it->buf, it->len);
+        }
+        if (emit(arg, it) != 0) {
+            sp_outbox_clear(&rt->out);
+            done++;
+            break;
+        }
         sp_outbox_clear(&rt->out);
-        atomic_fetch_add(&sp_stats.retries, 1);
-        sp_log(SP_LOG_WARN, "transform_retry", "transient failure (%s: %s); retrying in %lld ms",
-               fail.reason, fail.detail, (long long)backoff);
-        for (int64_t until = sp_mono_ms() + backoff; sp_mono_ms() < until && !sp_stop_requested;) {
-            if (rt->idle) rt->idle(rt->idle_arg);
-            else sp_sleep_ms(50);
-            atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
-        }
-        if (sp_stop_requested) {
-            json_decref(msg);
-            return SP_TRANSIENT;
-        }
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
-    json_decref(msg);
-    if (r == SP_OK && serialise(rt, &fail) == 0) return SP_OK;
-    if (fail.reason[0] == '\0') sp_fail_set(&fail, "transform_failed", "rejected by the %s", rt->def->name);
-    dead_letter(rt, &fail, in, key, key_len, buf, len);
-    return SP_REJECT;
+out:
+    for (i = 0; i < n; i++) json_decref(msgs[i]);
+    return done;
 }
 
 int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {

@@ -104,6 +104,19 @@ typedef struct sp_stage_def {
     /* Called after options are parsed; return 0 or a process exit code. */
     int (*init)(void **state);
     sp_transform_fn transform;
+    /* Optional: a batch of inputs, in order, before each is transformed
+     * (msgs[i] NULL for one already dead-lettered), so that what the
+     * transforms will look up can be fetched for all of them at once (one
+     * pipelined round trip to Redis). SP_TRANSIENT is retried with backoff,
+     * as for a transform; SP_REJECT is not an answer here. */
+    sp_result (*prepare)(void *state, json_t *const *msgs, size_t n, sp_fail *fail);
+    /* Optional: everything emitted so far is durable: the transaction
+     * committed (exactly-once), every output acknowledged (at-least-once),
+     * written out (--stdio). */
+    void (*committed)(void *state);
+    /* Optional: what was emitted since the last commit was thrown away (an
+     * aborted transaction); those inputs will be transformed again. */
+    void (*aborted)(void *state);
     void (*fini)(void *state);
     /* Optional: handles modes that bypass the runtime (e.g. --html FILE).
      * Return -1 to go on with the runtime, else the exit code. */

@@ -46,6 +46,7 @@ typedef struct kstage {
     int64_t batch_start;
     rd_kafka_topic_partition_list_t *txn_next;  /* next offset per partition */
     rd_kafka_topic_partition_list_t *txn_first; /* first offset per partition */
+    rd_kafka_topic_partition_list_t *rewound;   /* partitions the last abort rewound */
     /* at-least-once */
     pqueue *queues;
     int n_queues;
@@ -156,6 +157,9 @@ static int txn_abort_and_rewind(kstage *ks) {
         return -1;
     }
     atomic_fetch_add(&sp_stats.txn_aborted, 1);
+    if (ks->rt->def->aborted) ks->rt->def->aborted(ks->rt->state);
+    if (ks->rewound) rd_kafka_topic_partition_list_destroy(ks->rewound);
+    ks->rewound = rd_kafka_topic_partition_list_copy(ks->txn_first);
     if (ks->txn_first->cnt > 0) {
         error = rd_kafka_seek_partitions(ks->consumer, ks->txn_first, -1);
         if (error) {
@@ -198,6 +202,7 @@ static int txn_commit(kstage *ks) {
     rd_kafka_consumer_group_metadata_destroy(cgmd);
     if (attempt == 10) return txn_abort_and_rewind(ks);
     atomic_fetch_add(&sp_stats.txn_committed, 1);
+    if (ks->rt->def->committed) ks->rt->def->committed(ks->rt->state);
     return txn_begin(ks);
 }
 
@@ -296,15 +301,15 @@ static void idle_poll(void *arg) {
     rd_kafka_poll(ks->producer, 50);
 }
 
-/* Process one consumed input. 0 ok, -1 stop (fatal or stop requested). */
-static int handle(kstage *ks, rd_kafka_message_t *m) {
-    sp_input in = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0, m->payload, m->len,
-                   m->key, m->key_len};
+/* Produce one processed input's outputs (sp_runtime_batch's emit).
+ * 0 go on, -1 stop (fatal, or the batch was aborted and rewound). */
+static int emit(void *arg, sp_item *it) {
+    kstage *ks = arg;
+    rd_kafka_message_t *m = it->opaque;
     pending *p = NULL;
-    sp_result r = sp_runtime_process(ks->rt, m->payload, m->len, m->key, m->key_len, &in);
     sp_outbox *out = &ks->rt->out;
+    int aborted = 0;
 
-    if (r == SP_TRANSIENT) return -1; /* stop requested while retrying: leave it uncommitted */
     if (!ks->cfg->exactly_once) {
         pqueue *q = queue_for(ks, m->partition);
         p = sp_xmalloc(sizeof *p);
@@ -329,11 +334,86 @@ static int handle(kstage *ks, rd_kafka_message_t *m) {
         } else if (rd_kafka_fatal_error(ks->producer, NULL, 0) || txn_abort_and_rewind(ks) != 0) {
             ks->fatal = 1;
         }
-        break; /* exactly-once: the batch, this input included, is redone */
+        aborted = 1; /* exactly-once: the batch, this input included, is redone */
+        break;
     }
     sp_outbox_clear(out);
     if (p && --p->outstanding == 0) advance(ks, p->partition);
-    return ks->fatal ? -1 : 0;
+    return ks->fatal || aborted ? -1 : 0;
+}
+
+/* Consume a batch: the first message within 50 ms, then what is there
+ * already, up to `max`. Returns how many messages are in ms[]. */
+static size_t consume_batch(kstage *ks, rd_kafka_message_t **ms, size_t max, int64_t *last_log) {
+    size_t n = 0;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->consumer, 50);
+    while (m) {
+        if (m->err) {
+            int64_t now = sp_mono_ms();
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && now - *last_log > 5000) {
+                sp_log(SP_LOG_WARN, "consume_error", "%s", rd_kafka_message_errstr(m));
+                *last_log = now;
+            }
+            rd_kafka_message_destroy(m);
+        } else {
+            ms[n++] = m;
+        }
+        if (n >= max) break;
+        m = rd_kafka_consumer_poll(ks->consumer, 0);
+    }
+    return n;
+}
+
+/* The batch stopped before ms[0..n) (its transaction was aborted, or a
+ * stop was requested): seek back to the first of them on each partition an
+ * abort did not already rewind, so none is skipped. 0 ok, -1 failed. */
+static int unread(kstage *ks, rd_kafka_message_t **ms, size_t n) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    rd_kafka_error_t *error = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = rd_kafka_topic_name(ms[i]->rkt);
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(l, t, ms[i]->partition);
+        if (ks->rewound && rd_kafka_topic_partition_list_find(ks->rewound, t, ms[i]->partition)) continue;
+        if (tp == NULL) rd_kafka_topic_partition_list_add(l, t, ms[i]->partition)->offset = ms[i]->offset;
+        else if (ms[i]->offset < tp->offset) tp->offset = ms[i]->offset;
+    }
+    if (l->cnt > 0) error = rd_kafka_seek_partitions(ks->consumer, l, -1);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (error) {
+        txn_err(ks, error, "seek");
+        return -1;
+    }
+    return 0;
+}
+
+/* Transform and produce a batch of consumed messages, then destroy them.
+ * 0 ok, -1 stop (fatal or stop requested). */
+static int handle_batch(kstage *ks, rd_kafka_message_t **ms, size_t n) {
+    sp_item items[SP_BATCH_MAX];
+    size_t done;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *m = ms[i];
+        items[i] = (sp_item){m->payload, m->len, m->key, m->key_len,
+                             {rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0, m->payload, m->len,
+                              m->key, m->key_len},
+                             m};
+    }
+    if (ks->rewound) {
+        rd_kafka_topic_partition_list_destroy(ks->rewound);
+        ks->rewound = NULL;
+    }
+    done = sp_runtime_batch(ks->rt, items, n, emit, ks);
+    if (done < n && !ks->fatal && ks->cfg->exactly_once && unread(ks, ms + done, n - done) != 0) ks->fatal = 1;
+    for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(ms[i]);
+    if (ks->fatal) return -1;
+    if (done < n && sp_stop_requested) return -1; /* stopped while retrying: the rest stays uncommitted */
+    /* at-least-once: a stage that wants to know waits for the acknowledgements */
+    if (!ks->cfg->exactly_once && ks->rt->def->committed) {
+        rd_kafka_flush(ks->producer, -1);
+        if (ks->fatal) return -1;
+        ks->rt->def->committed(ks->rt->state);
+    }
+    return 0;
 }
 
 /* --- set-up and the loop -------------------------------------------------- */
@@ -453,27 +533,18 @@ int sp_run_kafka(sp_runtime *rt) {
     atomic_store(&sp_stats.ready, 1);
 
     while (!sp_stop_requested && !ks.fatal) {
-        rd_kafka_message_t *m;
+        rd_kafka_message_t *ms[SP_BATCH_MAX];
+        size_t n, max = SP_BATCH_MAX;
         int64_t now;
         /* backpressure for at-least-once: serve acknowledgements first */
         while (!cfg->exactly_once && atomic_load(&sp_stats.in_flight) >= cfg->max_in_flight && !ks.fatal)
             rd_kafka_poll(ks.producer, 50);
-        m = rd_kafka_consumer_poll(ks.consumer, 50);
+        if (cfg->exactly_once && (size_t)(cfg->batch_size - ks.batch_n) < max) max = (size_t)(cfg->batch_size - ks.batch_n);
+        n = consume_batch(&ks, ms, max ? max : 1, &last_log);
         rd_kafka_poll(ks.producer, 0);
+        if (n > 0 && handle_batch(&ks, ms, n) != 0) break;
         now = sp_mono_ms();
         atomic_store(&sp_stats.heartbeat_ms, now);
-        if (m) {
-            if (m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && now - last_log > 5000) {
-                    sp_log(SP_LOG_WARN, "consume_error", "%s", rd_kafka_message_errstr(m));
-                    last_log = now;
-                }
-            } else if (handle(&ks, m) != 0) {
-                rd_kafka_message_destroy(m);
-                break;
-            }
-            rd_kafka_message_destroy(m);
-        }
         if (cfg->exactly_once && ks.batch_n > 0 &&
             (ks.batch_n >= cfg->batch_size || now - ks.batch_start >= cfg->batch_ms)) {
             if (txn_commit(&ks) != 0) break;
@@ -504,6 +575,7 @@ out:
     free(ks.queues);
     if (ks.txn_next) rd_kafka_topic_partition_list_destroy(ks.txn_next);
     if (ks.txn_first) rd_kafka_topic_partition_list_destroy(ks.txn_first);
+    if (ks.rewound) rd_kafka_topic_partition_list_destroy(ks.rewound);
     sp_log(SP_LOG_INFO, "stopped", "exit code %d", rc);
     return rc;
 }

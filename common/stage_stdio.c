@@ -2,6 +2,7 @@
  * a Unix filter. JSON Lines on stdin; the first output on stdout, the other
  * outputs on their --NAME-file, dead letters on --dlq-file or stderr. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,70 +15,102 @@ static int write_line(FILE *f, const sp_out *o) {
     return fwrite(o->raw, 1, o->raw_len, f) != o->raw_len || fputc('\n', f) == EOF ? -1 : 0;
 }
 
+typedef struct stdio_run {
+    FILE *outs[SP_MAX_OUTPUTS];
+    FILE *dlq;
+    uint64_t dead, dropped;
+    int rc;
+} stdio_run;
+
+/* Write one processed input's outputs (sp_runtime_batch's emit). */
+static int emit(void *arg, sp_item *it) {
+    stdio_run *s = arg;
+    sp_outbox *out = it->opaque;
+    for (size_t k = 0; k < out->n; k++) {
+        sp_out *o = &out->v[k];
+        FILE *f = o->output == SP_OUTPUT_DLQ ? s->dlq : s->outs[o->output];
+        if (o->output == SP_OUTPUT_DLQ) s->dead++;
+        if (f == NULL) {
+            s->dropped++;
+            continue;
+        }
+        if (write_line(f, o) != 0) {
+            sp_log(SP_LOG_ERROR, "write_failed", "cannot write output: %s", strerror(errno));
+            s->rc = SP_EXIT_UNAVAILABLE;
+            return -1;
+        }
+        if (o->output >= 0) atomic_fetch_add(&sp_stats.produced[o->output], 1);
+    }
+    return 0;
+}
+
+/* 1 if stdin has more to read right now (or its end), so a batch can grow
+ * without waiting on a slow writer. */
+static int more_input(void) {
+    struct pollfd pfd = {fileno(stdin), POLLIN, 0};
+    return poll(&pfd, 1, 0) > 0;
+}
+
 int sp_run_stdio(sp_runtime *rt) {
-    FILE *outs[SP_MAX_OUTPUTS] = {stdout};
-    FILE *dlq = stderr;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    stdio_run s = {{stdout}, stderr, 0, 0, SP_EXIT_OK};
+    char *lines[SP_BATCH_MAX] = {NULL};
+    size_t caps[SP_BATCH_MAX] = {0};
+    sp_item items[SP_BATCH_MAX];
     long lineno = 0;
-    uint64_t dead = 0, dropped = 0;
-    int rc = SP_EXIT_OK, i;
+    int i, eof = 0;
 
     for (i = 1; i < rt->cfg.n_outputs; i++) {
-        if (rt->cfg.side_files[i] && (outs[i] = fopen(rt->cfg.side_files[i], "w")) == NULL) {
+        if (rt->cfg.side_files[i] && (s.outs[i] = fopen(rt->cfg.side_files[i], "w")) == NULL) {
             sp_log(SP_LOG_ERROR, "open_failed", "%s: %s", rt->cfg.side_files[i], strerror(errno));
-            rc = SP_EXIT_UNAVAILABLE;
+            s.rc = SP_EXIT_UNAVAILABLE;
             goto done;
         }
     }
-    if (rt->cfg.dlq_file && (dlq = fopen(rt->cfg.dlq_file, "w")) == NULL) {
+    if (rt->cfg.dlq_file && (s.dlq = fopen(rt->cfg.dlq_file, "w")) == NULL) {
         sp_log(SP_LOG_ERROR, "open_failed", "%s: %s", rt->cfg.dlq_file, strerror(errno));
-        dlq = NULL;
-        rc = SP_EXIT_UNAVAILABLE;
+        s.dlq = NULL;
+        s.rc = SP_EXIT_UNAVAILABLE;
         goto done;
     }
     atomic_store(&sp_stats.ready, 1);
-    while (!sp_stop_requested && (len = getline(&line, &cap, stdin)) != -1) {
-        sp_input in = {NULL, -1, -1, ++lineno, line, 0, NULL, 0};
-        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
-        if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
-        in.len = (size_t)len;
-        if (sp_runtime_process(rt, line, (size_t)len, NULL, 0, &in) == SP_TRANSIENT) break;
-        for (size_t k = 0; k < rt->out.n; k++) {
-            sp_out *o = &rt->out.v[k];
-            FILE *f = o->output == SP_OUTPUT_DLQ ? dlq : outs[o->output];
-            if (o->output == SP_OUTPUT_DLQ) dead++;
-            if (f == NULL) {
-                dropped++;
-                continue;
+    while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
+        size_t n = 0;
+        /* a batch: one line (waiting for it), then what is there already */
+        while (n < SP_BATCH_MAX && (n == 0 || more_input())) {
+            ssize_t len = getline(&lines[n], &caps[n], stdin);
+            if (len == -1) {
+                eof = 1;
+                break;
             }
-            if (write_line(f, o) != 0) {
-                sp_log(SP_LOG_ERROR, "write_failed", "cannot write output: %s", strerror(errno));
-                rc = SP_EXIT_UNAVAILABLE;
-                sp_outbox_clear(&rt->out);
-                goto done;
-            }
-            if (o->output >= 0) atomic_fetch_add(&sp_stats.produced[o->output], 1);
+            lineno++;
+            if (len > 0 && lines[n][len - 1] == '\n') lines[n][--len] = '\0';
+            if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
+            items[n] = (sp_item){lines[n], (size_t)len, NULL, 0, {NULL, -1, -1, lineno, lines[n], (size_t)len, NULL, 0},
+                                 &rt->out};
+            n++;
         }
-        sp_outbox_clear(&rt->out);
+        if (n == 0) continue;
+        if (sp_runtime_batch(rt, items, n, emit, &s) < n && s.rc == SP_EXIT_OK) break; /* stop requested */
+        for (i = 0; i < rt->cfg.n_outputs; i++)
+            if (s.outs[i] && fflush(s.outs[i]) != 0) s.rc = SP_EXIT_UNAVAILABLE;
+        if (s.rc == SP_EXIT_OK && rt->def->committed) rt->def->committed(rt->state);
         atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
     }
     if (ferror(stdin)) {
         sp_log(SP_LOG_ERROR, "read_failed", "cannot read stdin: %s", strerror(errno));
-        rc = SP_EXIT_UNAVAILABLE;
+        s.rc = SP_EXIT_UNAVAILABLE;
     }
 done:
-    free(line);
+    for (i = 0; i < SP_BATCH_MAX; i++) free(lines[i]);
     for (i = 0; i < rt->cfg.n_outputs; i++)
-        if (outs[i] && fflush(outs[i]) != 0 && rc == SP_EXIT_OK) rc = SP_EXIT_UNAVAILABLE;
+        if (s.outs[i] && fflush(s.outs[i]) != 0 && s.rc == SP_EXIT_OK) s.rc = SP_EXIT_UNAVAILABLE;
     for (i = 1; i < rt->cfg.n_outputs; i++)
-        if (outs[i]) fclose(outs[i]);
-    if (dlq && dlq != stderr) fclose(dlq);
+        if (s.outs[i]) fclose(s.outs[i]);
+    if (s.dlq && s.dlq != stderr) fclose(s.dlq);
     sp_logj(SP_LOG_INFO, "stdio_done",
-            json_pack("{s:I, s:I, s:I}", "lines", (json_int_t)lineno, "dead_letters", (json_int_t)dead,
-                      "dropped", (json_int_t)dropped),
-            "read %ld lines, %llu dead letters", lineno, (unsigned long long)dead);
-    if (rc == SP_EXIT_OK && dead > 0) rc = SP_EXIT_DATAERR;
-    return rc;
+            json_pack("{s:I, s:I, s:I}", "lines", (json_int_t)lineno, "dead_letters", (json_int_t)s.dead,
+                      "dropped", (json_int_t)s.dropped),
+            "read %ld lines, %llu dead letters", lineno, (unsigned long long)s.dead);
+    if (s.rc == SP_EXIT_OK && s.dead > 0) s.rc = SP_EXIT_DATAERR;
+    return s.rc;
 }
