@@ -28,9 +28,6 @@ typedef struct sp_runtime {
 
 extern volatile sig_atomic_t sp_stop_requested;
 
-/* Most inputs handled as one batch. */
-#define SP_BATCH_MAX 256
-
 /* One input of a batch. */
 typedef struct sp_item {
     const void *buf;

@@ -22,6 +22,7 @@
 
 #define SP_SCHEMA_VERSION 1
 #define SP_MAX_OUTPUTS 4
+#define SP_BATCH_MAX 256 /* most inputs the runtime hands over as one batch */
 
 /* What the transform gets to know about where its input came from. */
 typedef struct sp_input {

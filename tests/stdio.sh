@@ -31,10 +31,14 @@ jq -se 'map(select(.wordpress != null)) | length == 1 and .[0].wordpress.id == 4
         .[0].url == "https://www.newsbeep.com/ca/493939/" and .[0].published_at == "2026-02-23T10:59:38Z"' \
   "$T/unique.jsonl" >/dev/null || fail "WordPress metadata lost"
 ok
-# the same stories again: each is a replay of itself, never a duplicate of itself
+# the same stories again: each is a replay of itself, never a duplicate of
+# itself, and is not emitted again; with --reemit it is, as a replay
 stage deduper --redis "redis://127.0.0.1:$port/0" --duplicates-file "$T/dups2.jsonl" < "$T/stories.jsonl" > "$T/unique2.jsonl"
 [ ! -s "$T/dups2.jsonl" ] || fail "a replayed story was called a duplicate of itself"
-[ "$(jq -r .dedup.decision "$T/unique2.jsonl" | sort -u)" = replay ] || fail "replays not recognised"
+[ ! -s "$T/unique2.jsonl" ] || fail "replays were emitted again: $(jq -r .dedup.decision "$T/unique2.jsonl" | sort | uniq -c)"
+stage deduper --reemit --redis "redis://127.0.0.1:$port/0" --duplicates-file "$T/dups2.jsonl" < "$T/stories.jsonl" > "$T/unique2.jsonl"
+[ "$(wc -l < "$T/unique2.jsonl")" -eq 43 ] && [ "$(jq -r .dedup.decision "$T/unique2.jsonl" | sort -u)" = replay ] ||
+  fail "--reemit: $(jq -r .dedup.decision "$T/unique2.jsonl" | sort | uniq -c)"
 ok
 
 # dead letters: a bad line among good ones goes to --dlq-file, the rest flows, exit 65

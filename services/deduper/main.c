@@ -1,24 +1,32 @@
 /* storypipe-deduper — decides for each story (news.stories) whether it is
- * new (news.unique) or a duplicate (news.duplicates), with its seen-state
- * in Redis. */
+ * new or an update (news.unique), a replay (not emitted again), or a
+ * duplicate of another (news.duplicates), with its seen-state in Redis. */
 #include "dedup.h"
 #include "stage.h"
 
 static const sp_option options[] = {
     {"redis", "URL", "STORYPIPE_REDIS_URL", "Redis holding the seen-state", &dedup_opts.redis_url},
-    {"key-prefix", "P", "STORYPIPE_DEDUP_PREFIX", "prefix of the Redis keys", &dedup_opts.key_prefix},
-    {"ttl-days", "N", "STORYPIPE_DEDUP_TTL_DAYS", "days a seen URL is remembered", &dedup_opts.ttl_days},
+    {"key-prefix", "P", "STORYPIPE_DEDUP_PREFIX", "prefix of the Redis keys [sp:]", &dedup_opts.key_prefix},
+    {"ttl-days", "N", "STORYPIPE_DEDUP_TTL_DAYS", "days a story, URL or text is remembered [90]", &dedup_opts.ttl_days},
+    {"near-threshold", "BITS", "STORYPIPE_DEDUP_NEAR_THRESHOLD",
+     "most SimHash bits a near duplicate differs by, 0 to 7 [3]", &dedup_opts.near_threshold},
+    {"near-min-words", "N", "STORYPIPE_DEDUP_NEAR_MIN_WORDS",
+     "shorter stories are matched by exact title and summary, not near text [50]", &dedup_opts.near_min_words},
+    {"reemit", NULL, "STORYPIPE_DEDUP_REEMIT", "emit replays too (a full downstream rebuild)", &dedup_opts.reemit},
     {0},
 };
 
 static const sp_stage_def deduper = {
     .name = "deduper",
-    .summary = "Keep each story once: new stories to unique, the others to duplicates.",
+    .summary = "Keep each story once: new stories and updates to unique, duplicates to duplicates.",
     .input = "stories",
     .outputs = {"unique", "duplicates"},
     .options = options,
     .init = dedup_init,
+    .prepare = dedup_prepare,
     .transform = dedup_transform,
+    .committed = dedup_committed,
+    .aborted = dedup_aborted,
     .fini = dedup_fini,
 };
 

@@ -22,6 +22,11 @@
 #include "util.h"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+/* A member of the document, or null when it has none (--text documents). */
+static json_t *member(json_t *doc, const char *key) {
+    json_t *v = json_object_get(doc, key);
+    return v ? v : json_null();
+}
 
 static json_t *story_json(json_t *doc, const char *doc_id, size_t position, const digest_story *s,
                           const char *rule, char story_id[SP_ID_LEN]) {
@@ -56,11 +61,11 @@ static json_t *story_json(json_t *doc, const char *doc_id, size_t position, cons
     }
     json_object_set_new(st, "outlet", str_or_null(s->outlet));
     json_object_set_new(st, "photo_credit", str_or_null(s->photo_credit));
-    json_object_set(st, "published_at", json_object_get(doc, "published_at"));
+    json_object_set(st, "published_at", member(doc, "published_at"));
     json_object_set_new(st, "language", str_or_null(lang));
-    json_object_set(st, "source", json_object_get(doc, "source"));
+    json_object_set(st, "source", member(doc, "source"));
     json_object_set(st, "doc_url", url ? url : json_null());
-    json_object_set(st, "wordpress", json_object_get(doc, "wordpress"));
+    json_object_set(st, "wordpress", member(doc, "wordpress"));
     json_object_set_new(st, "splitter", json_pack("{s:s, s:s}", "rule", rule, "version", DIGEST_RULES_VERSION));
     return st;
 }

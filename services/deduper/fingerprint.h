@@ -1,0 +1,32 @@
+/* fingerprint.h — what the deduper compares stories by, apart from URLs:
+ *
+ *   exact    a 64-bit hash of the normalised text: letters folded to lower
+ *            case, punctuation dropped, white space runs made one space, so
+ *            the same story with other quotes, dashes or line breaks matches;
+ *   simhash  a 64-bit SimHash (Charikar; Manku et al., WWW 2007) over
+ *            3-word shingles of the same words: texts with a few words
+ *            changed have fingerprints a few bits apart;
+ *   words    how many words there are (a CJK character counts as a word),
+ *            since near-matching short texts is risky.
+ * Pure functions; the Redis side is in store.c. */
+#ifndef FINGERPRINT_H
+#define FINGERPRINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fp_text {
+    uint64_t exact;
+    uint64_t simhash;
+    size_t words;
+} fp_text;
+
+void fp_compute(const char *text, size_t len, fp_text *out);
+
+/* The normalised text (malloc'ed, *n bytes): what `exact` hashes. */
+char *fp_normalise(const char *text, size_t len, size_t *n);
+
+/* Bits that differ. */
+int fp_distance(uint64_t a, uint64_t b);
+
+#endif

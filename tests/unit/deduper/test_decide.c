@@ -1,0 +1,252 @@
+/* test_decide.c — every branch of the deduper's decision (store.c and
+ * decide.lua) against a real redis-server this test starts on a free port
+ * (scripts/redis.sh) and stops at the end:
+ *   new; replay of a pending story (emitted again, with its first decision);
+ *   replay of a confirmed one (not emitted; emitted with --reemit); update
+ *   (revision + 1, then a replay of the update); duplicates by URL, by exact
+ *   text, by near text (SimHash within the threshold, not beyond), and by
+ *   title + summary for short stories; the first story stays the kept one
+ *   across replays; a duplicate replayed keeps its decision; an entry older
+ *   than the TTL counts as absent; Redis restarted (scripts lost) and Redis
+ *   down (an error to retry, not a decision). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+#include "seen.h"
+#include "store.h"
+
+static char dir[256], url[128], script[4096];
+static int port;
+
+static void sh(const char *fmt, const char *arg, char *out, size_t cap) {
+    char cmd[8192];
+    FILE *p;
+    snprintf(cmd, sizeof cmd, fmt, script, arg);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    if (out) {
+        out[0] = '\0';
+        if (fgets(out, (int)cap, p) == NULL) out[0] = '\0';
+    }
+    pclose(p);
+}
+
+static int setup(void **state) {
+    const char *src = getenv("STORYPIPE_SOURCE");
+    char out[64];
+    (void)state;
+    snprintf(script, sizeof script, "%s/scripts/redis.sh", src && *src ? src : ".");
+    snprintf(dir, sizeof dir, "/tmp/storypipe-test-decide.%d", (int)getpid());
+    sh("%s start %s", dir, out, sizeof out);
+    port = atoi(out);
+    if (port <= 0) fprintf(stderr, "could not start redis-server with %s\n", script);
+    assert_true(port > 0);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
+    return 0;
+}
+
+static int teardown(void **state) {
+    char cmd[512];
+    (void)state;
+    sh("%s stop %s", dir, NULL, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static store *open_store(int reemit, long ttl) {
+    store_options o = {url, "t:", ttl, 3, reemit};
+    store *s = store_new(&o);
+    assert_non_null(s);
+    return s;
+}
+
+static store_story story(uint64_t id, uint64_t content, uint64_t urlh, uint64_t sim) {
+    store_story st;
+    memset(&st, 0, sizeof st);
+    for (int i = 0; i < 8; i++) st.id[i] = (uint8_t)(id >> (56 - 8 * i));
+    st.content = content;
+    st.url = urlh;
+    st.has_url = urlh != 0;
+    st.simhash = sim;
+    st.has_simhash = 1;
+    return st;
+}
+
+static store_decision decide(store *s, const store_story *st) {
+    store_decision d;
+    sp_fail fail;
+    assert_int_equal(store_decide(s, st, 1, &d, &fail), 0);
+    return d;
+}
+
+static void expect(store_decision d, const char *decision, int rev, int emit) {
+    if (strcmp(d.decision, decision) != 0 || d.revision != rev || d.emit != emit) {
+        fprintf(stderr, "got %s rev %d emit %d, want %s rev %d emit %d\n", d.decision, d.revision, d.emit, decision,
+                rev, emit);
+        fail();
+    }
+}
+
+static void flush(void) {
+    redisContext *c = redisConnect("127.0.0.1", port);
+    redisReply *r = redisCommand(c, "FLUSHALL");
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+static void test_new_replay_update(void **state) {
+    store *s = open_store(0, 90), *re = open_store(1, 90);
+    store_story a = story(0x1111, 0xC1, 0xA1, 0x0F0F0F0F0F0F0F0Full), a2 = a;
+    (void)state;
+    flush();
+    expect(decide(s, &a), "new", 1, 1);
+    /* not confirmed yet (the transaction may never commit): emitted again as new */
+    expect(decide(s, &a), "new", 1, 1);
+    assert_int_equal(store_confirm(s, &a, 1), 0);
+    expect(decide(s, &a), "replay", 1, 0);
+    expect(decide(re, &a), "replay", 1, 1); /* --reemit */
+    /* the same story with other text: an update, pending until confirmed */
+    a2.content = 0xC2;
+    expect(decide(s, &a2), "update", 2, 1);
+    expect(decide(s, &a2), "update", 2, 1);
+    assert_int_equal(store_confirm(s, &a2, 1), 0);
+    expect(decide(s, &a2), "replay", 2, 0);
+    /* confirming an older revision changes nothing */
+    a2.content = 0xC3;
+    expect(decide(s, &a2), "update", 3, 1);
+    assert_int_equal(store_confirm(s, &a, 1), 0);
+    expect(decide(s, &a2), "update", 3, 1);
+    store_free(s);
+    store_free(re);
+}
+
+static void test_duplicates(void **state) {
+    store *s = open_store(0, 90);
+    store_story kept = story(0x2222, 0xD1, 0xB1, 0xFFFF0000FFFF0000ull);
+    store_story by_url = story(0x3333, 0xD2, 0xB1, 0x1234567812345678ull);
+    store_story by_text = story(0x4444, 0xD1, 0xB2, 0x0123456789ABCDEFull);
+    store_story near = story(0x5555, 0xD3, 0xB3, 0xFFFF0000FFFF0007ull);   /* 3 bits away */
+    store_story far = story(0x6666, 0xD4, 0xB4, 0xFFFF0000FFFF000Full);    /* 4 bits away */
+    store_decision d;
+    (void)state;
+    flush();
+    expect(decide(s, &kept), "new", 1, 1);
+    d = decide(s, &by_url);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "url");
+    assert_string_equal(d.owner, "0000000000002222");
+    d = decide(s, &by_text);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "exact");
+    d = decide(s, &near);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "near");
+    assert_int_equal(d.distance, 3);
+    assert_string_equal(d.owner, "0000000000002222");
+    expect(decide(s, &far), "new", 1, 1);
+    /* replays: the kept story stays kept, a duplicate stays a duplicate of it */
+    assert_int_equal(store_confirm(s, &kept, 1), 0);
+    assert_int_equal(store_confirm(s, &by_url, 1), 0);
+    expect(decide(s, &kept), "replay", 1, 0);
+    d = decide(s, &by_url);
+    expect(d, "duplicate", 1, 0); /* confirmed: not emitted again */
+    assert_string_equal(d.owner, "0000000000002222");
+    d = decide(s, &by_text); /* pending: emitted again, the same way */
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "exact");
+    store_free(s);
+}
+
+static void test_short_stories(void **state) {
+    store *s = open_store(0, 90);
+    store_story a = story(0x7777, 0xE1, 0, 0), b = story(0x8888, 0xE2, 0, 0), c = story(0x9999, 0xE3, 0, 0);
+    store_decision d;
+    (void)state;
+    flush();
+    a.has_simhash = b.has_simhash = c.has_simhash = 0;
+    a.has_brief = b.has_brief = c.has_brief = 1;
+    a.brief = b.brief = 0xBB;
+    c.brief = 0xBC;
+    expect(decide(s, &a), "new", 1, 1);
+    d = decide(s, &b);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "exact");
+    expect(decide(s, &c), "new", 1, 1); /* other title: no near-matching for short texts */
+    store_free(s);
+}
+
+static void test_batch_and_ttl(void **state) {
+    store *s = open_store(0, 90);
+    store_story st[3] = {story(0xAAAA, 0xF1, 0xF1, 1), story(0xBBBB, 0xF2, 0xF1, 2), story(0xAAAA, 0xF1, 0xF1, 1)};
+    store_decision d[3];
+    sp_fail fail;
+    redisContext *c;
+    redisReply *r;
+    (void)state;
+    flush();
+    /* in one pipelined batch, in order: the second sees the first's claim */
+    assert_int_equal(store_decide(s, st, 3, d, &fail), 0);
+    expect(d[0], "new", 1, 1);
+    expect(d[1], "duplicate", 1, 1);
+    expect(d[2], "new", 1, 1); /* itself again, pending */
+    /* entries older than the TTL count as absent: age every entry by 91 days */
+    c = redisConnect("127.0.0.1", port);
+    r = redisCommand(c, "EVAL %s 0", "for _, k in ipairs(redis.call('KEYS', 't:*')) do "
+                                     "if k ~= 't:stats' then "
+                                     "local all = redis.call('HGETALL', k) "
+                                     "for i = 1, #all, 2 do local v = all[i + 1] "
+                                     "local at = string.byte(string.sub(k, 3, 3)) == 114 and 5 or 9 "
+                                     "local d = struct.unpack('>H', v, at) "
+                                     "redis.call('HSET', k, all[i], string.sub(v, 1, at - 1) .. struct.pack('>H', d - 91) .. string.sub(v, at + 2)) "
+                                     "end end end");
+    assert_non_null(r);
+    if (r->type == REDIS_REPLY_ERROR) fprintf(stderr, "%s\n", r->str);
+    assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    redisFree(c);
+    expect(decide(s, &st[1]), "new", 1, 1); /* the URL's owner expired */
+    store_free(s);
+}
+
+static void test_redis_restart_and_down(void **state) {
+    store *s = open_store(0, 90);
+    store_story a = story(0xCCCC, 0x11, 0x22, 0x33);
+    store_decision d;
+    sp_fail fail;
+    char cmd[512];
+    (void)state;
+    flush();
+    expect(decide(s, &a), "new", 1, 1);
+    /* the scripts are forgotten (as after a restart): loaded again */
+    redisContext *c = redisConnect("127.0.0.1", port);
+    freeReplyObject(redisCommand(c, "SCRIPT FLUSH"));
+    redisFree(c);
+    expect(decide(s, &a), "new", 1, 1);
+    /* down: an error to retry, never a decision */
+    sh("%s stop %s", dir, NULL, 0);
+    memset(&fail, 0, sizeof fail);
+    assert_int_equal(store_decide(s, &a, 1, &d, &fail), -1);
+    assert_string_equal(fail.reason, "redis_unavailable");
+    snprintf(cmd, sizeof cmd, "%%s start %%s --port %d", port);
+    sh(cmd, dir, NULL, 0);
+    expect(decide(s, &a), "new", 1, 1); /* no AOF here: the state is gone, the story is new again */
+    store_free(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
+        cmocka_unit_test(test_redis_restart_and_down),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
