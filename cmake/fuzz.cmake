@@ -7,6 +7,9 @@
 #                  curl, and every resolved link is a valid http(s) URL
 #   fuzz_envelope  sp_envelope_parse (jansson) and sp_envelope_check (the
 #                  jsonscan scanner) agree on accept/reject and reason code
+#   fuzz_split     the splitter's digest_split: no crash, leak or UB, a known
+#                  rule, valid UTF-8 fields, and no text lost (every line of
+#                  the input is in a story or skipped with a reason)
 #
 # libFuzzer is only guided by code compiled with coverage instrumentation
 # (-fsanitize=fuzzer-no-link), and AddressSanitizer only sees overflows in
@@ -74,4 +77,5 @@ endfunction()
 storypipe_fuzz_target(fuzz_html SERVICE cleaner)
 storypipe_fuzz_target(fuzz_link SERVICE cleaner)
 storypipe_fuzz_target(fuzz_envelope)
-add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope)
+storypipe_fuzz_target(fuzz_split SERVICE splitter)
+add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope fuzz_split)

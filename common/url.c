@@ -1,77 +1,387 @@
-/* url.c — canonical URLs (see url.h). */
+/* url.c — canonical URLs (see url.h for the rules), so that the deduper
+ * sees one URL for one article however a newsletter or a site linked it.
+ *
+ * curl's URL API does all the parsing (and rejects what is not a URL), the
+ * default port, the IPv4 forms, punycode and the dot segments; this file only
+ * rewrites the parts curl hands back. Percent-encoding is normalised here,
+ * byte by byte: curl can only encode or decode a whole string (curl_easy_
+ * escape/unescape, CURLU_URLENCODE/URLDECODE), while normalising decodes some
+ * triplets (unreserved characters) and keeps others (reserved ones). Its
+ * CURLU_URLENCODE would also turn a space in the query into '+' and write
+ * lower-case hex, so the URL is read with CURLU_ALLOW_SPACE instead and every
+ * character is encoded here. */
 #include "url.h"
 
 #include <curl/curl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "util.h"
 
-static int is_tracking(const char *param, size_t len) {
-    static const char *const names[] = {"fbclid", "gclid", "mc_cid", "mc_eid", NULL};
-    if (len >= 4 && strncasecmp(param, "utm_", 4) == 0) return 1;
-    for (int i = 0; names[i]; i++)
-        if (strlen(names[i]) == len && strncasecmp(param, names[i], len) == 0) return 1;
+/* ---- tracking parameters ---- */
+
+struct tracking {
+    const char *name; /* lower case */
+    const char *host; /* lower case; NULL: every host */
+};
+
+/* Always removed, whatever the configuration: utm_* and these. */
+static const char *const builtin_tracking[] = {
+    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "yclid", "ref_src",
+    /* session ids */
+    "jsessionid", "phpsessid", "sid", "sessionid", "session_id", NULL};
+
+/* The configurable list: SP_URL_TRACKING_DEFAULT until sp_url_set_tracking()
+ * replaces it. Static data rather than a parse on first use, so that reading
+ * it from several threads needs no lock. */
+static const struct tracking tracking_default[] = {{"module", "scmp.com"}, {"pgtype", "scmp.com"}};
+static const struct tracking *tracking = tracking_default;
+static size_t tracking_n = sizeof tracking_default / sizeof *tracking_default;
+static const char *tracking_spec = SP_URL_TRACKING_DEFAULT;
+static void *tracking_block; /* what sp_url_set_tracking() allocated, or NULL */
+
+static int is_unreserved(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+static char ascii_lower(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
+
+/* host is `suffix` or a subdomain of it. */
+static int host_within(const char *host, const char *suffix) {
+    size_t h = strlen(host), s = strlen(suffix);
+    if (h == s) return memcmp(host, suffix, s) == 0;
+    return h > s && host[h - s - 1] == '.' && memcmp(host + h - s, suffix, s) == 0;
+}
+
+static int is_tracking(const char *name, size_t len, const char *host) {
+    if (len >= 4 && strncasecmp(name, "utm_", 4) == 0) return 1;
+    for (int i = 0; builtin_tracking[i]; i++)
+        if (strlen(builtin_tracking[i]) == len && strncasecmp(name, builtin_tracking[i], len) == 0) return 1;
+    for (size_t i = 0; i < tracking_n; i++)
+        if (strlen(tracking[i].name) == len && strncasecmp(name, tracking[i].name, len) == 0 &&
+            (tracking[i].host == NULL || host_within(host, tracking[i].host)))
+            return 1;
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Drop tracking parameters and sort the rest; NULL when nothing is left. */
-static char *clean_query(const char *q) {
-    char *copy = sp_xstrdup(q), *save = NULL, *tok, *out;
-    char **keep = sp_xmalloc((strlen(q) / 2 + 2) * sizeof *keep);
-    size_t n = 0, total = 0;
-    for (tok = strtok_r(copy, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
-        size_t klen = strcspn(tok, "=");
-        if (*tok == '\0' || is_tracking(tok, klen)) continue;
-        keep[n++] = tok;
-        total += strlen(tok) + 1;
+/* A host in a spec: dot-separated non-empty labels of letters, digits, '-'. */
+static int valid_spec_host(const char *s, size_t n) {
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.') return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.' ? s[i + 1] == '.' : !(is_unreserved(c) && c != '_' && c != '~')) return 0;
     }
-    out = NULL;
-    if (n > 0) {
-        qsort(keep, n, sizeof *keep, cmp_str);
-        out = sp_xmalloc(total + 1);
-        out[0] = '\0';
-        for (size_t i = 0; i < n; i++) {
-            if (i) strcat(out, "&");
-            strcat(out, keep[i]);
+    return 1;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+int sp_url_set_tracking(const char *spec) {
+    size_t len, cap = 1, n = 0;
+    struct tracking *v;
+    char *norm, *o, *w;
+    const char *p, *end;
+    void *block;
+
+    if (spec == NULL) {
+        free(tracking_block);
+        tracking_block = NULL;
+        tracking = tracking_default;
+        tracking_n = sizeof tracking_default / sizeof *tracking_default;
+        tracking_spec = SP_URL_TRACKING_DEFAULT;
+        return 0;
+    }
+    len = strlen(spec);
+    for (p = spec; *p; p++) cap += *p == ',';
+    /* one block: the entries, the normalised spec, the words they point to */
+    block = sp_xmalloc(cap * sizeof *v + 2 * (len + 1));
+    v = block;
+    norm = o = (char *)(v + cap);
+    w = norm + len + 1; /* the words */
+    for (p = spec; is_blank(*p); p++) {}
+    while (*p) { /* one entry a turn, p at its first non-blank */
+        const char *comma = strchr(p, ','), *at, *host;
+        size_t name_len, host_len = 0;
+        end = comma ? comma : p + strlen(p);
+        while (end > p && is_blank(end[-1])) end--;
+        at = memchr(p, '@', (size_t)(end - p));
+        name_len = (size_t)((at ? at : end) - p);
+        host = at ? at + 1 : NULL;
+        if (host) host_len = (size_t)(end - host);
+        if (name_len == 0 || (host && !valid_spec_host(host, host_len))) goto malformed;
+        for (size_t i = 0; i < name_len; i++)
+            if (!is_unreserved((unsigned char)p[i])) goto malformed;
+        if (n > 0) *o++ = ',';
+        v[n].name = w;
+        for (size_t i = 0; i < name_len; i++) *o++ = *w++ = ascii_lower(p[i]);
+        *w++ = '\0';
+        v[n].host = NULL;
+        if (host) {
+            *o++ = '@';
+            v[n].host = w;
+            for (size_t i = 0; i < host_len; i++) *o++ = *w++ = ascii_lower(host[i]);
+            *w++ = '\0';
+        }
+        n++;
+        if (comma == NULL) break;
+        for (p = comma + 1; is_blank(*p); p++) {}
+        if (*p == '\0' || *p == ',') goto malformed; /* "a," or "a,,b": an empty entry */
+    }
+    *o = '\0';
+    free(tracking_block);
+    tracking_block = block;
+    tracking = v;
+    tracking_n = n;
+    tracking_spec = norm;
+    return 0;
+malformed:
+    free(block);
+    return -1;
+}
+
+const char *sp_url_tracking_default(void) { return SP_URL_TRACKING_DEFAULT; }
+
+const char *sp_url_tracking(void) { return tracking_spec; }
+
+/* ---- percent-encoding ---- */
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* May appear unencoded in a path or a query (RFC 3986 pchar, '/' and '?'). */
+static int literal_ok(unsigned char c) {
+    return is_unreserved(c) || (c != '\0' && strchr("!$&'()*+,;=:@/?", c) != NULL);
+}
+
+/* s with its percent-encoding normalised (see url.h), malloc'ed. */
+static char *normalise_pct(const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = sp_xmalloc(3 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%' && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+            if (is_unreserved(c)) {
+                *o++ = (char)c;
+                continue;
+            }
+        } else if (literal_ok(c) && c != '%') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '%';
+        *o++ = hex[c >> 4];
+        *o++ = hex[c & 15];
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- path and query ---- */
+
+/* Drop ";jsessionid=..." path parameters (up to the next ';' or '/'). */
+static void drop_session_path_params(char *path) {
+    char *p = path;
+    while ((p = strchr(p, ';')) != NULL) {
+        if (strncasecmp(p + 1, "jsessionid=", 11) == 0) {
+            size_t n = 1 + strcspn(p + 1, ";/");
+            memmove(p, p + n, strlen(p + n) + 1);
+        } else {
+            p++;
         }
     }
+}
+
+struct param {
+    const char *s;     /* "name", "name=" or "name=value" */
+    size_t name_len;
+    int has_value;     /* there is a '=' */
+    size_t index;      /* position in the URL, for a stable sort */
+};
+
+/* By name, then "a" before "a=" before "a=x", then value, then position. */
+static int cmp_param(const void *a, const void *b) {
+    const struct param *x = a, *y = b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int c = memcmp(x->s, y->s, n);
+    if (c != 0) return c;
+    if (x->name_len != y->name_len) return x->name_len < y->name_len ? -1 : 1;
+    if (x->has_value != y->has_value) return x->has_value - y->has_value;
+    if (x->has_value && (c = strcmp(x->s + x->name_len + 1, y->s + y->name_len + 1)) != 0) return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The query normalised, without tracking parameters and sorted; NULL when
+ * nothing is left. */
+static char *clean_query(const char *q, const char *host) {
+    char *norm = normalise_pct(q), *save = NULL, *tok, *out = NULL;
+    size_t cap = 1, n = 0, total = 0;
+    struct param *keep;
+
+    for (const char *p = norm; *p; p++) cap += *p == '&';
+    keep = sp_xmalloc(cap * sizeof *keep);
+    for (tok = strtok_r(norm, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+        size_t name_len = strcspn(tok, "=");
+        if (is_tracking(tok, name_len, host)) continue;
+        keep[n].s = tok;
+        keep[n].name_len = name_len;
+        keep[n].has_value = tok[name_len] == '=';
+        keep[n].index = n;
+        total += strlen(tok) + 1;
+        n++;
+    }
+    if (n > 0) {
+        char *o;
+        qsort(keep, n, sizeof *keep, cmp_param);
+        out = o = sp_xmalloc(total);
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(keep[i].s);
+            if (i > 0) *o++ = '&';
+            memcpy(o, keep[i].s, len);
+            o += len;
+        }
+        *o = '\0';
+    }
     free(keep);
-    free(copy);
+    free(norm);
+    return out;
+}
+
+/* ---- host ---- */
+
+/* The host in punycode (curl_free it), or NULL. curl (7.88) converts with
+ * libidn2's idn2_lookup_ul(), which reads the host in the locale's character
+ * set: in the "C" locale of a program that never called setlocale() every
+ * non-ASCII host fails (reported as CURLUE_OUT_OF_MEMORY). So the conversion
+ * runs in a UTF-8 LC_CTYPE, on this thread only. */
+static char *punycode_host(CURLU *u) {
+    char *p = NULL;
+#ifdef CURLU_PUNYCODE
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+    if (utf8 != (locale_t)0) old = uselocale(utf8);
+    if (curl_url_get(u, CURLUPART_HOST, &p, CURLU_PUNYCODE) != CURLUE_OK) {
+        curl_free(p); /* 7.88 leaves its copy of the host there when libidn2 fails */
+        p = NULL;
+    }
+    if (utf8 != (locale_t)0) {
+        uselocale(old);
+        freelocale(utf8);
+    }
+#else
+    (void)u;
+#endif
+    return p;
+}
+
+/* Lower case, punycode, no trailing dots; malloc'ed, or NULL. */
+static char *canonical_host(CURLU *u) {
+    char *h = NULL, *out;
+    size_t n;
+    int ascii = 1;
+
+    if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK) return NULL;
+    for (const char *p = h; *p; p++) ascii &= (unsigned char)*p < 0x80;
+    if (!ascii) {
+        char *puny = punycode_host(u);
+        if (puny) { /* else keep UTF-8 (see url.h) */
+            curl_free(h);
+            h = puny;
+        }
+    }
+    out = sp_xstrdup(h);
+    curl_free(h);
+    for (char *p = out; *p; p++) *p = ascii_lower(*p);
+    n = strlen(out);
+    while (n > 1 && out[n - 1] == '.' && out[0] != '[') out[--n] = '\0';
+    return out;
+}
+
+/* ---- the whole URL ---- */
+
+/* curl parses `url`; its scheme, host and port come back from curl, its path
+ * and query from normalise_pct() and clean_query(). Those are not handed back
+ * to curl part by part: curl_url_set(CURLUPART_PATH or _QUERY) rewrites
+ * "%C3%A9" as "%c3%a9" (7.88). The URL is put together as a string and curl
+ * parses that one again, which also resolves the dot segments that decoding
+ * "%2E" may have made. */
+static char *canonical(CURLU *u, const char *url) {
+    char *scheme = NULL, *host = NULL, *path = NULL, *query = NULL, *origin = NULL, *s = NULL, *out = NULL;
+    size_t olen, plen, qlen;
+    char *whole;
+
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) != CURLUE_OK) goto done;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+        goto done;
+    if ((host = canonical_host(u)) == NULL) goto done;
+    if (curl_url_get(u, CURLUPART_PATH, &s, 0) != CURLUE_OK) goto done;
+    path = normalise_pct(s);
+    drop_session_path_params(path);
+    curl_free(s);
+    s = NULL;
+    if (curl_url_get(u, CURLUPART_QUERY, &s, 0) == CURLUE_OK) query = clean_query(s, host);
+    curl_free(s);
+    s = NULL;
+    /* "scheme://host[:port]/": no user, password, fragment; no default port */
+    if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK || curl_url_set(u, CURLUPART_PATH, "/", 0) != CURLUE_OK)
+        goto done;
+    curl_url_set(u, CURLUPART_USER, NULL, 0);
+    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+    curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+    if (curl_url_get(u, CURLUPART_URL, &origin, CURLU_NO_DEFAULT_PORT) != CURLUE_OK) goto done;
+    olen = strlen(origin);
+    if (olen == 0 || origin[olen - 1] != '/') goto done;
+    olen--;
+    plen = strlen(path);
+    qlen = query ? strlen(query) : 0;
+    whole = sp_xmalloc(olen + plen + 1 + qlen + 1);
+    memcpy(whole, origin, olen);
+    memcpy(whole + olen, path, plen);
+    if (query) {
+        whole[olen + plen] = '?';
+        memcpy(whole + olen + plen + 1, query, qlen + 1);
+    } else {
+        whole[olen + plen] = '\0';
+    }
+    if (curl_url_set(u, CURLUPART_URL, whole, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &s, CURLU_NO_DEFAULT_PORT) == CURLUE_OK)
+        out = sp_xstrdup(s);
+    free(whole);
+done:
+    curl_free(s);
+    curl_free(origin);
+    curl_free(scheme);
+    free(host);
+    free(path);
+    free(query);
     return out;
 }
 
 char *sp_url_canonical(const char *url) {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *query = NULL, *out = NULL, *q;
+    CURLU *u;
+    char *copy, *out;
+    size_t n;
 
-    if (u == NULL) return NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) goto done;
-    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-        goto done;
-    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) goto done;
-    for (char *p = host; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    curl_url_set(u, CURLUPART_HOST, host, 0);
-    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-        q = clean_query(query);
-        curl_url_set(u, CURLUPART_QUERY, q, 0);
-        free(q);
-    }
-    curl_url_get(u, CURLUPART_URL, &out, CURLU_NO_DEFAULT_PORT);
-done:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(query);
+    if (url == NULL) return NULL;
+    /* leading and trailing spaces and controls are not part of the URL */
+    while (*url != '\0' && (unsigned char)*url <= ' ') url++;
+    n = strlen(url);
+    while (n > 0 && (unsigned char)url[n - 1] <= ' ') n--;
+    if (n == 0 || (u = curl_url()) == NULL) return NULL;
+    copy = sp_xstrndup(url, n);
+    out = canonical(u, copy);
     curl_url_cleanup(u);
-    if (out) {
-        char *copy = sp_xstrdup(out);
-        curl_free(out);
-        return copy;
-    }
-    return NULL;
+    free(copy);
+    return out;
 }

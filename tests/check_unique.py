@@ -54,8 +54,8 @@ def main():
     unique = load(a.unique)
     dups = load(a.duplicates) if a.duplicates else []
     want = collections.Counter(canonical(s["url"]) for s in sources)
-    if a.stories:
-        want = collections.Counter(canonical(m["url"]) for m in load(a.stories) if m.get("url"))
+    if a.stories:  # what the splitter made canonical, by the pipeline's own rules
+        want = collections.Counter(m["canonical_url"] for m in load(a.stories) if m.get("canonical_url"))
     got = collections.Counter(m.get("canonical_url") for m in unique)
     ids = collections.Counter(m["story_id"] for m in unique)
 

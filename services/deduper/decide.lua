@@ -10,7 +10,7 @@
 --   KEYS[1]  record bucket   field: story     value: decision, state, revision, day, content
 --   KEYS[2]  URL claims      field: URL       value: owner story, day
 --   KEYS[3]  content claims  field: content   value: owner story, day
---   KEYS[4]  title+summary claims (short texts)
+--   KEYS[4]  title+summary claims (stories with both, and short ones)
 --   KEYS[5]  statistics hash (counters)
 --   KEYS[6..] SimHash band buckets: field: story (8 bytes), value: SimHash, day
 -- An entry older than the TTL counts as absent and is deleted when met;
@@ -24,9 +24,12 @@
 -- "new", "update", "replay" or "duplicate"; owner, reason ("url", "exact",
 -- "near") and distance for duplicates; emit 1 when the story must be sent.
 --
--- Record value ('>BBHHc8', 14 bytes; a duplicate adds 'c8BB'):
+-- Record value ('>BBHHc8', 14 bytes; a duplicate adds 'c8BB', a kept story
+-- the first 4 bytes of up to 3 earlier contents, newest first):
 --   decision 1 new, 2 update, 4 duplicate · state 1 pending, 2 confirmed
 --   (confirm.lua: its emission was committed) · revision · day · content.
+-- The earlier contents let a replay of old revisions (news.stories read
+-- again from the start) be told from an edit: it is a replay, not emitted.
 -- A pending record means the story's last emission may not have reached
 -- Kafka: the story is emitted again, with its original decision.
 
@@ -105,6 +108,15 @@ end
 
 local function count(what) redis.call('HINCRBY', KEYS[5], what, 1) end
 
+-- Was the content one of the record's earlier ones?
+local function earlier(rv)
+  local head = string.sub(content, 1, 4)
+  for at = 15, #rv - 3, 4 do
+    if string.sub(rv, at, at + 3) == head then return true end
+  end
+  return false
+end
+
 -- A story we have seen (its record is fresh)
 local rv = redis.call('HGET', KEYS[1], frec)
 if rv then
@@ -122,9 +134,13 @@ if rv then
     end
     if pending then return {dec == 1 and 'new' or 'update', rev, '', '', 0, 1} end
     return {'replay', rev, '', '', 0, reemit and 1 or 0}
+  elseif dec ~= 4 and earlier(rv) then
+    -- an earlier revision of it, again: a replay (of the past), not an edit
+    count('replay')
+    return {'replay', rev, '', '', 0, reemit and 1 or 0}
   elseif dec ~= 4 then
     -- the same story, changed: a new revision, and its new text claimed
-    record(2, 1, rev + 1)
+    record(2, 1, rev + 1, string.sub(c, 1, 4) .. string.sub(rv, 15, 22))
     if not owner(KEYS[3], fexact) then claim(KEYS[3], fexact) end
     if sim ~= '' then
       for k = 6, #KEYS do redis.call('HSET', KEYS[k], id, sim .. struct.pack('>H', today)) end

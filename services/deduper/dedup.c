@@ -3,7 +3,8 @@
  * For a batch of stories (the prepare hook) the deduper works out what
  * each is compared by — its canonical URL, the hash of its normalised text,
  * and its SimHash, or for a short story the hash of its title and summary
- * (fingerprint.c) — and asks Redis for every decision in one pipelined
+ * (fingerprint.c), and the hash of its title and summary when it has both
+ * — and asks Redis for every decision in one pipelined
  * round trip (store.c, decide.lua). The transform then emits each story
  * with its decision:
  *   new        never seen: news.unique, revision 1
@@ -18,7 +19,9 @@
  * backoff, consuming nothing meanwhile. */
 #include "dedup.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -32,7 +35,7 @@
 #include "util.h"
 #include "version.h"
 
-dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "3", "50", NULL, NULL};
+dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "6", "4", "50", NULL, NULL};
 
 typedef struct dedup {
     store *store;
@@ -45,19 +48,25 @@ typedef struct dedup {
     /* emitted since the last commit: confirmed once it is durable */
     store_story *emitted;
     size_t n_emitted, cap_emitted;
+    /* test hook: die (SIGKILL) right after this many batches were decided
+     * in Redis, before their stories reach Kafka */
+    long crash_after;
 } dedup;
 
 int dedup_init(void **state) {
     dedup *d;
-    long ttl, threshold, min_words;
+    long ttl, threshold, bands, min_words;
     store_options o;
     if (sp_parse_int(dedup_opts.ttl_days, 1, 36500, &ttl) != 0) {
         fprintf(stderr, "storypipe-deduper: invalid --ttl-days '%s' (1 to 36500)\n", dedup_opts.ttl_days);
         return SP_EXIT_USAGE;
     }
-    if (sp_parse_int(dedup_opts.near_threshold, 0, SP_SEEN_MAX_BANDS - 1, &threshold) != 0) {
-        fprintf(stderr, "storypipe-deduper: invalid --near-threshold '%s' (0 to %d bits)\n", dedup_opts.near_threshold,
-                SP_SEEN_MAX_BANDS - 1);
+    if (sp_parse_int(dedup_opts.near_threshold, 0, 32, &threshold) != 0) {
+        fprintf(stderr, "storypipe-deduper: invalid --near-threshold '%s' (0 to 32 bits)\n", dedup_opts.near_threshold);
+        return SP_EXIT_USAGE;
+    }
+    if (sp_parse_int(dedup_opts.near_bands, 1, SP_SEEN_MAX_BANDS, &bands) != 0) {
+        fprintf(stderr, "storypipe-deduper: invalid --near-bands '%s' (1 to %d)\n", dedup_opts.near_bands, SP_SEEN_MAX_BANDS);
         return SP_EXIT_USAGE;
     }
     if (sp_parse_int(dedup_opts.near_min_words, 1, 1000000, &min_words) != 0) {
@@ -68,10 +77,14 @@ int dedup_init(void **state) {
         fprintf(stderr, "storypipe-deduper: --key-prefix is longer than 64 bytes\n");
         return SP_EXIT_USAGE;
     }
-    o = (store_options){dedup_opts.redis_url, dedup_opts.key_prefix, ttl, (int)threshold, dedup_opts.reemit != NULL};
+    o = (store_options){dedup_opts.redis_url, dedup_opts.key_prefix, ttl, (int)threshold, (int)bands,
+                        dedup_opts.reemit != NULL};
     d = sp_xmalloc(sizeof *d);
     memset(d, 0, sizeof *d);
     d->near_min_words = (size_t)min_words;
+    /* STORYPIPE_TEST_CRASH_AFTER=N: tests/kafka/dedup_crash.sh's way to kill
+     * the deduper between its Redis write and its Kafka commit */
+    if (getenv("STORYPIPE_TEST_CRASH_AFTER")) d->crash_after = atol(getenv("STORYPIPE_TEST_CRASH_AFTER"));
     if ((d->store = store_new(&o)) == NULL) {
         fprintf(stderr, "storypipe-deduper: invalid --redis URL '%s'\n", dedup_opts.redis_url);
         free(d);
@@ -117,7 +130,9 @@ static int describe(dedup *d, json_t *story, store_story *st, sp_fail *fail) {
     st->brief = 0;
     title = json_string_value(json_object_get(story, "title"));
     summary = json_string_value(json_object_get(story, "summary"));
-    if (!st->has_simhash && (title || summary)) { /* short: compared by title and summary too */
+    /* title and summary together: a short story's stand-in for near text,
+     * and for any story with both, a match as good as the text's */
+    if ((title && summary) || (!st->has_simhash && (title || summary))) {
         size_t n = (title ? strlen(title) : 0) + (summary ? strlen(summary) : 0) + 2;
         char *ts = sp_xmalloc(n);
         fp_text f2;
@@ -144,6 +159,10 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, size_t n, sp_fail *fai
     for (size_t i = 0; i < n && i < SP_BATCH_MAX; i++)
         if (msgs[i] && json_is_object(msgs[i]) && describe(d, msgs[i], &st[k], &ignored) == 0) idx[k++] = i;
     if (k > 0 && store_decide(d->store, st, k, dec, fail) != 0) return SP_TRANSIENT;
+    if (k > 0 && d->crash_after > 0 && --d->crash_after == 0) {
+        sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding %zu stories", k);
+        raise(SIGKILL);
+    }
     for (size_t j = 0; j < k; j++) {
         d->msgs[j] = msgs[idx[j]];
         d->stories[j] = st[j];

@@ -12,6 +12,7 @@ typedef struct dedup_options {
     const char *key_prefix;
     const char *ttl_days;
     const char *near_threshold;
+    const char *near_bands;
     const char *near_min_words;
     const char *reemit;
     const char *tracking;

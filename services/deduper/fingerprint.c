@@ -8,7 +8,7 @@
 #include "ids.h"
 #include "util.h"
 
-#define SHINGLE 3
+#define SHINGLE 2
 
 /* Code point at p (valid UTF-8, as every message is), its length in *n. */
 static uint32_t decode(const unsigned char *p, const unsigned char *end, size_t *n) {

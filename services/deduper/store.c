@@ -23,13 +23,15 @@ struct store {
 store *store_new(const store_options *o) {
     store *s;
     if (!sp_redis_url_valid(o->redis_url) || o->ttl_days < 1 || o->ttl_days > 36500 || o->threshold < 0 ||
-        o->threshold >= SP_SEEN_MAX_BANDS || strlen(o->prefix) > 64)
+        o->threshold > 32 || o->bands < 1 || o->bands > SP_SEEN_MAX_BANDS || strlen(o->prefix) > 64)
         return NULL;
     s = sp_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->o = *o;
-    /* threshold + 1 bands: two fingerprints within the threshold agree on a band */
-    s->bands = o->threshold + 1;
+    /* b bands: two fingerprints fewer than b bits apart agree on a band (and
+     * further ones often do); a candidate is a near duplicate within the
+     * threshold */
+    s->bands = o->bands;
     s->band_bits = 64 / s->bands > 32 ? 32 : 64 / s->bands;
     return s;
 }

@@ -14,6 +14,7 @@ typedef struct store_options {
     const char *prefix;
     long ttl_days;
     int threshold;   /* most bits a near duplicate's SimHash may differ by */
+    int bands;       /* SimHash bands candidates are looked up by (complete up to bands - 1 bits) */
     int reemit;      /* emit replays too */
 } store_options;
 
@@ -22,7 +23,7 @@ typedef struct store_story {
     uint8_t id[8];      /* the story_id's bytes */
     uint64_t content;   /* the normalised text's hash */
     uint64_t url;       /* the canonical URL's hash, when has_url */
-    uint64_t brief;     /* title + summary's hash, when has_brief (short stories) */
+    uint64_t brief;     /* title + summary's hash, when has_brief */
     uint64_t simhash;   /* when has_simhash (long stories) */
     int has_url, has_brief, has_simhash;
 } store_story;

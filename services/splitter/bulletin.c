@@ -13,10 +13,13 @@
  * A numbered line is "(N) text" with N one more than the previous number;
  * "(1)" starts the numbering again, once (index, then sections). Any other
  * "(N)" line, say inside a body, is text. Index summary and section of the
- * same N make one story; an index alone or sections alone work too. To tell
+ * same N make one story (an index title worded otherwise than its
+ * section's is kept at the head of the summary); an index alone or
+ * sections alone work too. To tell
  * a bulletin from an article with a numbered list, titles must read as
  * titles (short, not ending in a full stop), and with an index the
  * sections' titles must repeat the index's. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,6 +101,14 @@ static void story(const text_lines *l, digest *d, const item *idx, const item *s
     size_t from, to, k = 0;
     s->title = digest_strndup(t->title, t->title_len);
     if (idx && idx->end > idx->at + 1) s->summary = digest_join(l, idx->at + 1, idx->end, " ", " ");
+    if (idx && sec && !(idx->title_len == sec->title_len && memcmp(idx->title, sec->title, idx->title_len) == 0)) {
+        /* the index words it otherwise: its title stays, ahead of its summary */
+        size_t n = idx->title_len + (s->summary ? strlen(s->summary) : 0) + 2;
+        char *both = sp_xmalloc(n);
+        snprintf(both, n, "%.*s%s%s", (int)idx->title_len, idx->title, s->summary ? "\n" : "", s->summary ? s->summary : "");
+        free(s->summary);
+        s->summary = both;
+    }
     if (sec == NULL) {
         s->body = sp_xstrdup(s->summary ? s->summary : s->title);
         return;

@@ -48,6 +48,8 @@ char *digest_join(const text_lines *l, size_t from, size_t to, const char *sep, 
     return out;
 }
 
+static int is_word(unsigned char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); }
+
 int digest_boilerplate(const line *ln) {
     static const char *const words[] = {
         "subscribe", "newsletter", "stay informed", "join the conversation", "our mission", "our team",
@@ -59,8 +61,14 @@ int digest_boilerplate(const line *ln) {
     for (size_t i = 0; i < n; i++) /* the first 511 bytes are enough to tell */
         buf[i] = (char)(ln->s[i] >= 'A' && ln->s[i] <= 'Z' ? ln->s[i] + 32 : ln->s[i]);
     buf[n] = '\0';
-    for (int i = 0; words[i]; i++)
-        if (strstr(buf, words[i])) return 1;
+    for (int i = 0; words[i]; i++) { /* whole words: "copyrighted video" is no footer */
+        size_t wn = strlen(words[i]);
+        for (const char *p = buf; (p = strstr(p, words[i])) != NULL; p++) {
+            int before = p == buf || !is_word((unsigned char)p[-1]);
+            int after = !is_word((unsigned char)p[wn]);
+            if (before && after) return 1;
+        }
+    }
     return 0;
 }
 

@@ -13,7 +13,9 @@
 # (default 10), FUZZ_MAX_LEN (default 65536), FUZZ_BUILD_DIR (default
 # build-fuzz), FUZZ_CORPUS_OUT (a directory to keep the grown corpora in,
 # one sub-directory per target), CC (default clang), FUZZ_ARGS (extra
-# libFuzzer flags). Exits non-zero when a target fails or does not run.
+# libFuzzer flags), FUZZ_SPLIT_KNOWN=index-title (fuzz_split tolerates its
+# known finding, to look for others; see tests/fuzz/fuzz_split.c). Exits
+# non-zero when a target fails or does not run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=$PWD
@@ -22,9 +24,10 @@ build=${FUZZ_BUILD_DIR:-build-fuzz}
 export CC=${CC:-clang}
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_link fuzz_envelope)
-declare -A corpus=([fuzz_html]=corpus_html [fuzz_link]=corpus_link [fuzz_envelope]=corpus_json)
-declare -A dict=([fuzz_html]=html.dict [fuzz_link]=link.dict [fuzz_envelope]=json.dict)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_link fuzz_envelope fuzz_split)
+declare -A corpus=([fuzz_html]=corpus_html [fuzz_link]=corpus_link [fuzz_envelope]=corpus_json
+                   [fuzz_split]=corpus_split)
+declare -A dict=([fuzz_html]=html.dict [fuzz_link]=link.dict [fuzz_envelope]=json.dict [fuzz_split]=split.dict)
 for t in "${targets[@]}"; do
   [ -n "${corpus[$t]:-}" ] || { echo "run.sh: unknown target $t (${!corpus[*]})" >&2; exit 64; }
 done

@@ -1,177 +1,517 @@
-/* test_url.c — sp_url_canonical (common/url.c), the foundation version:
- * lower-cases scheme and host but keeps the path's case, drops the fragment
- * and the default ports (:80 for http, :443 for https) but keeps others,
- * removes tracking parameters (utm_* in any case, fbclid, gclid, mc_cid,
- * mc_eid), sorts the remaining query parameters, leaves no '?' when every
- * parameter was tracking, and returns NULL for anything that is not an
- * absolute http(s) URL. */
+/* test_url.c — sp_url_canonical (common/url.c), rules version 2: tables of
+ * input -> expected canonical URL (NULL: rejected), each also checked for
+ * idempotence (the canonical form of a canonical URL is itself, and
+ * canonical(canonical(u)) == canonical(u)). The tables cover scheme and host
+ * case, ports, fragments, dot segments, percent-encoding (case, unreserved
+ * characters decoded, reserved ones kept, spaces and non-ASCII encoded), IDN
+ * hosts, user info, the query (tracking parameters, sorting, repeated and
+ * value-less parameters, the empty query), the seeds' scmp.com links that
+ * differ only by module/pgtype, the configurable tracking list
+ * (sp_url_set_tracking), rejections, and an 8 KB URL. Every "News Source:"
+ * link in tests/fixtures/seeds (found through $STORYPIPE_SOURCE) must
+ * canonicalise to printable ASCII. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <locale.h>
 
 #include "url.h"
+#include "util.h"
 
-static void canon(const char *in, const char *expect) {
-    char *out = sp_url_canonical(in);
-    if (out == NULL) fail_msg("sp_url_canonical(\"%s\") = NULL, expected \"%s\"", in, expect);
-    if (strcmp(out, expect) != 0) {
-        print_error("sp_url_canonical(\"%s\")\n  got      \"%s\"\n  expected \"%s\"\n", in, out, expect);
-        free(out);
-        fail();
+struct url_case {
+    const char *in;
+    const char *want; /* NULL: sp_url_canonical() returns NULL */
+};
+
+#define N(t) (sizeof(t) / sizeof *(t))
+
+static size_t cases_run;
+
+/* 1 if canonical(in) is want and canonicalising is idempotent, else prints
+ * why and returns 0. */
+static int check(const char *in, const char *want) {
+    char *got = sp_url_canonical(in), *again = NULL;
+    int ok = 1;
+    cases_run++;
+    if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0)) {
+        print_error("sp_url_canonical(\"%s\")\n  got      %s%s%s\n  expected %s%s%s\n", in, got ? "\"" : "",
+                    got ? got : "NULL", got ? "\"" : "", want ? "\"" : "", want ? want : "NULL", want ? "\"" : "");
+        ok = 0;
     }
+    if (got && (again = sp_url_canonical(got)) != NULL && strcmp(again, got) != 0) {
+        print_error("not idempotent: \"%s\" -> \"%s\" -> \"%s\"\n", in, got, again);
+        ok = 0;
+    } else if (got && again == NULL) {
+        print_error("not idempotent: \"%s\" -> \"%s\" -> NULL\n", in, got);
+        ok = 0;
+    }
+    free(again);
+    free(got);
+    if (want) { /* the expected form is canonical too */
+        again = sp_url_canonical(want);
+        if (again == NULL || strcmp(again, want) != 0) {
+            print_error("expected form not canonical: \"%s\" -> %s\n", want, again ? again : "NULL");
+            ok = 0;
+        }
+        free(again);
+    }
+    return ok;
+}
+
+static void run(const struct url_case *t, size_t n) {
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += !check(t[i].in, t[i].want);
+    if (bad) fail_msg("%zu of %zu cases failed", bad, n);
+}
+
+/* All of `urls` have the same canonical form. */
+static void same(const char *const *urls, size_t n) {
+    char *first = sp_url_canonical(urls[0]);
+    assert_non_null(first);
+    for (size_t i = 1; i < n; i++) {
+        char *c = sp_url_canonical(urls[i]);
+        if (c == NULL || strcmp(c, first) != 0)
+            fail_msg("\"%s\" -> \"%s\" but \"%s\" -> \"%s\"", urls[0], first, urls[i], c ? c : "NULL");
+        free(c);
+    }
+    free(first);
+}
+
+static int restore_default(void **state) {
+    (void)state;
+    return sp_url_set_tracking(NULL);
+}
+
+static void test_basics(void **state) {
+    static const struct url_case t[] = {
+        {"https://example.com/a/b", "https://example.com/a/b"},
+        {"http://example.com/", "http://example.com/"},
+        {"https://example.com/a?x=1", "https://example.com/a?x=1"},
+        /* an empty path becomes "/"; an empty query goes */
+        {"https://example.com", "https://example.com/"},
+        {"https://example.com?", "https://example.com/"},
+        {"https://example.com/x?", "https://example.com/x"},
+        {"https://example.com/x?&&", "https://example.com/x"},
+        /* scheme and host lower-cased, path and query keep their case */
+        {"HTTPS://Example.COM/Path", "https://example.com/Path"},
+        {"Http://WWW.News.Example.ORG/x", "http://www.news.example.org/x"},
+        {"https://example.com/News/Story-ABC.html?Q=Value", "https://example.com/News/Story-ABC.html?Q=Value"},
+        /* www. is another host */
+        {"https://www.example.com/a", "https://www.example.com/a"},
+        /* a trailing slash is neither added nor removed */
+        {"https://example.com/a/", "https://example.com/a/"},
+        {"https://example.com/a//b", "https://example.com/a//b"},
+        /* spaces and controls around the URL are not part of it */
+        {"  https://example.com/a \r\n", "https://example.com/a"},
+        /* curl is lenient about the slashes after the scheme */
+        {"http:/example.com/", "http://example.com/"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+static void test_ports_fragments_dots(void **state) {
+    static const struct url_case t[] = {
+        {"http://example.com:80/a", "http://example.com/a"},
+        {"https://example.com:443/a", "https://example.com/a"},
+        {"https://example.com:0443/a", "https://example.com/a"},
+        {"https://example.com:/a", "https://example.com/a"},
+        {"http://example.com:8080/a", "http://example.com:8080/a"},
+        {"https://example.com:8443/a", "https://example.com:8443/a"},
+        /* a port is default only for its own scheme */
+        {"http://example.com:443/a", "http://example.com:443/a"},
+        {"https://example.com:80/a", "https://example.com:80/a"},
+        {"https://example.com/a#section-2", "https://example.com/a"},
+        {"https://example.com/a?x=1#frag", "https://example.com/a?x=1"},
+        {"https://example.com/a#", "https://example.com/a"},
+        {"https://example.com/a#frag ment", "https://example.com/a"},
+        {"https://example.com/a/./b/../c", "https://example.com/a/c"},
+        {"https://example.com/a/b/../../../x", "https://example.com/x"},
+        {"https://example.com/a/.", "https://example.com/a/"},
+        {"https://example.com/a/..?x=1", "https://example.com/?x=1"},
+        /* percent-encoded dots are dots */
+        {"https://example.com/a/%2e%2E/b", "https://example.com/b"},
+        {"https://example.com/a/%2E/b", "https://example.com/a/b"},
+        /* ... but "..%2F.." is one segment, not two */
+        {"https://example.com/a/b/%2E%2E%2f..%2fc", "https://example.com/a/b/..%2F..%2Fc"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+static void test_percent_encoding(void **state) {
+    static const struct url_case t[] = {
+        /* unreserved characters decoded, whatever the case of the hex */
+        {"https://example.com/%7euser/%41bc", "https://example.com/~user/Abc"},
+        {"https://example.com/%7Euser", "https://example.com/~user"},
+        {"https://example.com/s?q=%7e%5f%2D%2e", "https://example.com/s?q=~_-."},
+        /* reserved characters stay encoded, in upper case */
+        {"https://example.com/a%2fb", "https://example.com/a%2Fb"},
+        {"https://example.com/%3fx%23y", "https://example.com/%3Fx%23y"},
+        {"https://example.com/s?q=rock%26roll&x=1", "https://example.com/s?q=rock%26roll&x=1"},
+        {"https://example.com/s?q=a%3db", "https://example.com/s?q=a%3Db"},
+        {"https://example.com/s?q=a%2bb", "https://example.com/s?q=a%2Bb"},
+        /* UTF-8, encoded or not, is the same */
+        {"https://example.com/caf%c3%a9", "https://example.com/caf%C3%A9"},
+        {"https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"},
+        {"https://example.com/café", "https://example.com/caf%C3%A9"},
+        {"https://example.com/s?q=café", "https://example.com/s?q=caf%C3%A9"},
+        {"https://example.com/s?q=%e9", "https://example.com/s?q=%E9"}, /* not UTF-8: kept as is */
+        /* spaces become %20, in the query too; '+' stays '+' */
+        {"https://example.com/a b", "https://example.com/a%20b"},
+        {"https://example.com/s?q=a b", "https://example.com/s?q=a%20b"},
+        {"https://example.com/s?q=a%20b", "https://example.com/s?q=a%20b"},
+        {"https://example.com/s?q=a+b", "https://example.com/s?q=a+b"},
+        /* a '%' that starts no triplet is itself encoded */
+        {"https://example.com/100%", "https://example.com/100%25"},
+        {"https://example.com/a%zz?q=%1", "https://example.com/a%25zz?q=%251"},
+        {"https://example.com/100%25", "https://example.com/100%25"},
+        /* characters that may not appear literally */
+        {"https://example.com/a\"<>{}|\\^`", "https://example.com/a%22%3C%3E%7B%7D%7C%5C%5E%60"},
+        {"https://example.com/?a[]=1&a[]=2", "https://example.com/?a%5B%5D=1&a%5B%5D=2"},
+        /* sub-delimiters, ':' and '@' are allowed as they are */
+        {"https://example.com/a;b=c,d:e@f!$'()*", "https://example.com/a;b=c,d:e@f!$'()*"},
+        {"https://example.com/s?u=http://x.y/z?w", "https://example.com/s?u=http://x.y/z?w"},
+        /* a seed link (tests/fixtures/seeds/001_*.txt) */
+        {"https://www.enanyang.my/国际财经/中国”限韩令”解禁现曙光-韩国娱乐文化类股大涨",
+         "https://www.enanyang.my/%E5%9B%BD%E9%99%85%E8%B4%A2%E7%BB%8F/"
+         "%E4%B8%AD%E5%9B%BD%E2%80%9D%E9%99%90%E9%9F%A9%E4%BB%A4%E2%80%9D%E8%A7%A3%E7%A6%81%E7%8E%B0%E6%9B%99%E5%85%"
+         "89-%E9%9F%A9%E5%9B%BD%E5%A8%B1%E4%B9%90%E6%96%87%E5%8C%96%E7%B1%BB%E8%82%A1%E5%A4%A7%E6%B6%A8"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+static void test_hosts(void **state) {
+    static const struct url_case t[] = {
+        {"http://0x7f.1/", "http://127.0.0.1/"}, /* curl writes IPv4 in dotted decimal */
+        {"http://[::1]:80/a", "http://[::1]/a"},
+        {"http://[::1]:81/a", "http://[::1]:81/a"},
+        {"https://example.com./a", "https://example.com/a"}, /* the root's dot */
+        {"http://ex%41mple.com/", "http://example.com/"},    /* curl decodes the host */
+        {"http://XN--BCHER-KVA.DE/", "http://xn--bcher-kva.de/"},
+        /* user info dropped */
+        {"https://user:secret@example.com/a", "https://example.com/a"},
+        {"https://user@Example.com/a", "https://example.com/a"},
+        {"https://@example.com/a", "https://example.com/a"},
+        {"https://:@example.com:443/a", "https://example.com/a"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+/* Punycode when libcurl has IDN support and a UTF-8 locale exists (url.h);
+ * otherwise the host stays UTF-8, ASCII letters lower-cased. */
+static void test_idn(void **state) {
+    static const struct {
+        const char *in, *puny, *utf8;
+    } t[] = {
+        {"http://例え.jp/", "http://xn--r8jz45g.jp/", "http://例え.jp/"},
+        {"http://BÜCHER.de/", "http://xn--bcher-kva.de/", "http://bÜcher.de/"},
+        {"http://bücher.de/a?x=1", "http://xn--bcher-kva.de/a?x=1", "http://bücher.de/a?x=1"},
+        {"https://Bücher.DE.:443/", "https://xn--bcher-kva.de/", "https://bücher.de/"},
+        {"http://ex%c3%bcample.com/", "http://xn--example-o2a.com/", "http://exüample.com/"},
+    };
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    int puny = (v->features & CURL_VERSION_IDN) && utf8 != (locale_t)0;
+    size_t bad = 0;
+    (void)state;
+    if (utf8 != (locale_t)0) freelocale(utf8);
+    if (!puny) print_message("no IDN support: hosts stay UTF-8\n");
+    for (size_t i = 0; i < N(t); i++) bad += !check(t[i].in, puny ? t[i].puny : t[i].utf8);
+    if (bad) fail_msg("%zu IDN cases failed", bad);
+    if (puny) {
+        static const char *const one[] = {"http://BÜCHER.de/x", "http://bücher.de/x", "http://xn--bcher-kva.de/x",
+                                          "http://b%C3%BCcher.de/x"};
+        same(one, N(one));
+    }
+}
+
+static void test_query(void **state) {
+    static const struct url_case t[] = {
+        {"https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"},
+        {"https://example.com/a?z=1&utm_source=x&m=2&a=3", "https://example.com/a?a=3&m=2&z=1"},
+        /* repeated parameters kept, sorted by value */
+        {"https://example.com/a?b=2&a=1&b=1", "https://example.com/a?a=1&b=1&b=2"},
+        {"https://example.com/a?a=2&a=1&a=2", "https://example.com/a?a=1&a=2&a=2"},
+        /* "a", "a=" and "a=x" are three different things, in that order */
+        {"https://example.com/a?b&a=&a", "https://example.com/a?a&a=&b"},
+        {"https://example.com/a?a=x&a=&a", "https://example.com/a?a&a=&a=x"},
+        {"https://www.chinatimes.com/cn/hottopic/20250216000794-261109?chdtv",
+         "https://www.chinatimes.com/cn/hottopic/20250216000794-261109?chdtv"},
+        /* by name first: "a" before "a.b", although "a.b=1" < "a=2" as strings */
+        {"https://example.com/a?a.b=1&a=2", "https://example.com/a?a=2&a.b=1"},
+        {"https://example.com/a?ab=1&a=2", "https://example.com/a?a=2&ab=1"},
+        /* empty parameters dropped, '=' in a value kept */
+        {"https://example.com/a?a=1&&b=2&", "https://example.com/a?a=1&b=2"},
+        {"https://example.com/a?x=1=2", "https://example.com/a?x=1=2"},
+        /* sorted after normalising: %61 is 'a' */
+        {"https://example.com/a?b=1&%61=2", "https://example.com/a?a=2&b=1"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+static void test_tracking(void **state) {
+    static const struct url_case t[] = {
+        /* utm_source=newsletter appended to a URL with a query, and without */
+        {"https://example.com/a?id=5&utm_source=newsletter", "https://example.com/a?id=5"},
+        {"https://example.com/a?utm_source=newsletter", "https://example.com/a"},
+        {"https://example.com/a?UTM_Campaign=spring&Utm_Medium=email&id=5", "https://example.com/a?id=5"},
+        {"https://example.com/a?utm%5Fsource=x&id=5", "https://example.com/a?id=5"}, /* %5F is '_' */
+        {"https://example.com/a?fbclid=1&gclid=2&dclid=3&msclkid=4&id=5", "https://example.com/a?id=5"},
+        {"https://example.com/a?mc_cid=1&mc_eid=2&_ga=3&IGSHID=4&yclid=5&id=5", "https://example.com/a?id=5"},
+        {"https://twitter.com/x/status/1?ref_src=twsrc%5Etfw", "https://twitter.com/x/status/1"},
+        {"https://example.com/a?jsessionid=1&PHPSESSID=2&sid=3&sessionid=4&session_id=5&id=5",
+         "https://example.com/a?id=5"},
+        {"https://example.com/a?fbclid&id=5", "https://example.com/a?id=5"}, /* no value */
+        {"https://example.com/a?gclid=1#top", "https://example.com/a"},
+        {"https://example.com/?mc_cid=1", "https://example.com/"},
+        /* the jsessionid path parameter */
+        {"https://example.com/shop/item.jsp;jsessionid=0123ABC?x=1", "https://example.com/shop/item.jsp?x=1"},
+        {"https://example.com/a;JSESSIONID=0123ABC;v=2/b", "https://example.com/a;v=2/b"},
+        {"https://example.com/a;jsession=1", "https://example.com/a;jsession=1"},
+        /* only the exact names (and the utm_ prefix) are tracking */
+        {"https://example.com/a?utm=1&fbclid2=1&xgclid=1&q=utm_source",
+         "https://example.com/a?fbclid2=1&q=utm_source&utm=1&xgclid=1"},
+        {"https://example.com/a?session=1&sids=2&ga=3", "https://example.com/a?ga=3&session=1&sids=2"},
+    };
+    (void)state;
+    run(t, N(t));
+}
+
+/* The seeds link scmp.com articles with ?module=...&pgtype=... (000_*.txt,
+ * 001_*.txt): on scmp.com and its subdomains those go, elsewhere they stay. */
+static void test_host_scoped_tracking(void **state) {
+    static const struct url_case t[] = {
+        {"https://www.scmp.com/tech/big-tech/article/3296827/"
+         "deepseeks-ai-distillation-theft-openai-seeks-answers-over-chinas-breakthrough?module=Science&pgtype=section",
+         "https://www.scmp.com/tech/big-tech/article/3296827/"
+         "deepseeks-ai-distillation-theft-openai-seeks-answers-over-chinas-breakthrough"},
+        {"https://www.scmp.com/tech/big-tech/article/3297500/"
+         "bytedances-new-ai-model-goes-viral-its-deepfake-capabilities-animate-photos?module=perpetual_scroll_0&pgtype="
+         "article",
+         "https://www.scmp.com/tech/big-tech/article/3297500/"
+         "bytedances-new-ai-model-goes-viral-its-deepfake-capabilities-animate-photos"},
+        {"https://www.scmp.com/news/hong-kong/society/article/3296947/"
+         "punters-flock-horse-racing-hong-kong-try-luck-year-snake?module=AI_Recommended_for_you_In-house&pgtype="
+         "section",
+         "https://www.scmp.com/news/hong-kong/society/article/3296947/"
+         "punters-flock-horse-racing-hong-kong-try-luck-year-snake"},
+        {"https://scmp.com/x?module=a", "https://scmp.com/x"},
+        {"https://WWW.SCMP.COM./x?MODULE=a&pgtype=b&id=1", "https://www.scmp.com/x?id=1"},
+        {"https://example.com/x?module=a&pgtype=b", "https://example.com/x?module=a&pgtype=b"},
+        {"https://notscmp.com/x?module=a", "https://notscmp.com/x?module=a"},
+        {"https://scmp.com.example.org/x?module=a", "https://scmp.com.example.org/x?module=a"},
+    };
+    /* one article, reached from different sections of the site */
+    static const char *const one[] = {
+        "https://www.scmp.com/sport/hong-kong/article/3297221/"
+        "asian-winter-games-olympic-champions-carry-torch-hong-kong-ice-hockey-teams-action?module=AI_Recommended_for_"
+        "you_In-house&pgtype=section",
+        "https://www.scmp.com/sport/hong-kong/article/3297221/"
+        "asian-winter-games-olympic-champions-carry-torch-hong-kong-ice-hockey-teams-action?module=perpetual_scroll_0&"
+        "pgtype=article",
+        "https://www.scmp.com/sport/hong-kong/article/3297221/"
+        "asian-winter-games-olympic-champions-carry-torch-hong-kong-ice-hockey-teams-action?pgtype=homepage&module="
+        "Sport&utm_source=newsletter",
+        "https://www.scmp.com/sport/hong-kong/article/3297221/"
+        "asian-winter-games-olympic-champions-carry-torch-hong-kong-ice-hockey-teams-action",
+    };
+    (void)state;
+    run(t, N(t));
+    same(one, N(one));
+}
+
+static void test_tracking_config(void **state) {
+    static const struct url_case custom[] = {
+        {"https://example.com/a?ref=x&id=1", "https://example.com/a?id=1"},
+        {"https://www.nytimes.com/a?cmpid=x&id=1", "https://www.nytimes.com/a?id=1"},
+        {"https://example.org/a?cmpid=x", "https://example.org/a?cmpid=x"},
+        {"https://sub.example.com/a?SHARE=1", "https://sub.example.com/a"},
+        {"https://example.org/a?share=1", "https://example.org/a?share=1"},
+        /* the default list was replaced ... */
+        {"https://www.scmp.com/x?module=a", "https://www.scmp.com/x?module=a"},
+        /* ... the built-in names were not */
+        {"https://example.com/a?utm_source=n&fbclid=1&sid=2", "https://example.com/a"},
+    };
+    static const char *const malformed[] = {
+        "a,,b", "a,", ",a", "@scmp.com", "module@", "module@.scmp.com", "module@scmp..com", "module@scmp.com.",
+        "mod ule", "a=b", "a@b@c", "módulo", "module@ex_ample.com", "utm_*", ",", "a, ,b",
+    };
+    (void)state;
+    assert_string_equal(sp_url_tracking_default(), SP_URL_TRACKING_DEFAULT);
+    assert_string_equal(sp_url_tracking(), SP_URL_TRACKING_DEFAULT);
+
+    assert_int_equal(sp_url_set_tracking(" ref, cmpid@nytimes.com ,Share@Example.COM"), 0);
+    assert_string_equal(sp_url_tracking(), "ref,cmpid@nytimes.com,share@example.com");
+    run(custom, N(custom));
+
+    /* a malformed spec is rejected and changes nothing */
+    for (size_t i = 0; i < N(malformed); i++) {
+        if (sp_url_set_tracking(malformed[i]) != -1) fail_msg("spec \"%s\" accepted", malformed[i]);
+        assert_string_equal(sp_url_tracking(), "ref,cmpid@nytimes.com,share@example.com");
+    }
+    run(custom, N(custom));
+
+    /* the empty list: only the built-in names */
+    assert_int_equal(sp_url_set_tracking(""), 0);
+    assert_string_equal(sp_url_tracking(), "");
+    assert_true(check("https://www.scmp.com/x?module=a&utm_medium=e", "https://www.scmp.com/x?module=a"));
+    assert_int_equal(sp_url_set_tracking("  "), 0);
+    assert_string_equal(sp_url_tracking(), "");
+
+    /* the default, spelled out or restored */
+    assert_int_equal(sp_url_set_tracking(sp_url_tracking_default()), 0);
+    assert_string_equal(sp_url_tracking(), SP_URL_TRACKING_DEFAULT);
+    assert_true(check("https://www.scmp.com/x?module=a&pgtype=b", "https://www.scmp.com/x"));
+    assert_true(check("https://example.com/x?module=a", "https://example.com/x?module=a"));
+    assert_int_equal(sp_url_set_tracking(NULL), 0);
+    assert_string_equal(sp_url_tracking(), SP_URL_TRACKING_DEFAULT);
+    assert_true(check("https://www.scmp.com/x?module=a&pgtype=b", "https://www.scmp.com/x"));
+    assert_true(check("https://example.com/x?module=a", "https://example.com/x?module=a"));
+}
+
+static void test_rejected(void **state) {
+    static const struct url_case t[] = {
+        {"ftp://example.com/file.txt", NULL},
+        {"mailto:editor@example.com", NULL},
+        {"file:///etc/passwd", NULL},
+        {"javascript:alert(1)", NULL},
+        {"data:text/plain,hello", NULL},
+        {"/news/story.html", NULL},
+        {"news/story.html", NULL},
+        {"//example.com/a", NULL},
+        {"example.com/a", NULL},
+        {"?a=1", NULL},
+        {"", NULL},
+        {"   ", NULL},
+        {"not a url at all", NULL},
+        {"http://", NULL},
+        {"http://:80/", NULL},
+        {"https://exa mple.com/", NULL},
+        {"https://example.com:65536/", NULL},
+        {"https://example.com/a\tb", NULL},
+        {"https://example.com/a\x01" "b", NULL}, /* (at the ends controls are trimmed) */
+        {"https://example.com\\a", NULL},
+        {"http:example.com/", NULL},
+    };
+    (void)state;
+    run(t, N(t));
+    assert_null(sp_url_canonical(NULL));
+}
+
+/* The input is not modified (a buffer the function could write to). */
+static void test_input_untouched(void **state) {
+    char buf[] = "HTTPS://Example.COM:443/a/../b%7e?utm_source=x&b=2&a=1#f";
+    char *out = sp_url_canonical(buf);
+    (void)state;
+    assert_non_null(out);
+    assert_string_equal(out, "https://example.com/b~?a=1&b=2");
+    assert_string_equal(buf, "HTTPS://Example.COM:443/a/../b%7e?utm_source=x&b=2&a=1#f");
     free(out);
 }
 
-static void rejected(const char *in) {
-    char *out = sp_url_canonical(in);
-    if (out) {
-        print_error("sp_url_canonical(\"%s\") = \"%s\", expected NULL\n", in, out);
-        free(out);
-        fail();
+/* 8 KB and more: a long path and 500 parameters in reverse order. */
+static void test_long_url(void **state) {
+    size_t cap = 32768, n, m;
+    char *in = sp_xmalloc(cap), *want = sp_xmalloc(cap), *out;
+    (void)state;
+    n = (size_t)snprintf(in, cap, "https://Example.com/");
+    m = (size_t)snprintf(want, cap, "https://example.com/");
+    for (int i = 0; i < 4000; i++) in[n++] = want[m++] = (char)('a' + i % 26);
+    in[n++] = want[m++] = '?';
+    for (int i = 499; i >= 0; i--) n += (size_t)snprintf(in + n, cap - n, "k%03d=%%7e&utm_source=x&", i);
+    for (int i = 0; i < 500; i++) m += (size_t)snprintf(want + m, cap - m, "%sk%03d=~", i ? "&" : "", i);
+    n += (size_t)snprintf(in + n, cap - n, "#frag");
+    assert_true(n > 8192);
+    out = sp_url_canonical(in);
+    assert_non_null(out);
+    assert_int_equal(strlen(out), m);
+    assert_string_equal(out, want);
+    assert_true(check(in, want));
+    free(out);
+    free(in);
+    free(want);
+}
+
+/* Every seed link canonicalises to printable ASCII, idempotently, without
+ * module/pgtype on scmp.com. */
+static void test_seed_links(void **state) {
+    const char *src = getenv("STORYPIPE_SOURCE");
+    const char *file = __FILE__, *slash = strrchr(file, '/'); /* CMake passes the absolute path */
+    char dir[4096];
+    DIR *d;
+    struct dirent *e;
+    size_t links = 0, scmp = 0;
+    (void)state;
+    if (src && *src)
+        snprintf(dir, sizeof dir, "%s/tests/fixtures/seeds", src);
+    else if (slash)
+        snprintf(dir, sizeof dir, "%.*s/../fixtures/seeds", (int)(slash - file), file);
+    else /* compiled from within tests/unit */
+        snprintf(dir, sizeof dir, "../fixtures/seeds");
+    d = opendir(dir);
+    if (d == NULL) fail_msg("cannot open %s (set STORYPIPE_SOURCE)", dir);
+    while ((e = readdir(d)) != NULL) {
+        char path[8192], *text, *line, *save = NULL;
+        size_t len;
+        if (strstr(e->d_name, ".txt") == NULL) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        text = sp_read_file(path, 1 << 24, &len);
+        assert_non_null(text);
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            char *c;
+            if (strncmp(line, "News Source:", 12) != 0) continue;
+            c = sp_url_canonical(line + 12);
+            if (c == NULL) fail_msg("%s: \"%s\" -> NULL", e->d_name, line);
+            for (const char *p = c; *p; p++)
+                if (*p <= ' ' || *p > '~') fail_msg("%s: \"%s\" -> \"%s\" is not printable ASCII", e->d_name, line, c);
+            if (strstr(c, "scmp.com/")) {
+                scmp++;
+                if (strchr(c, '?')) fail_msg("%s: \"%s\" -> \"%s\" keeps a query", e->d_name, line, c);
+            }
+            assert_true(check(line + 12, c));
+            free(c);
+            links++;
+        }
+        free(text);
     }
+    closedir(d);
+    assert_true(links >= 10);
+    assert_true(scmp >= 4);
 }
 
-static void test_already_canonical(void **state) {
+static int report(void **state) {
     (void)state;
-    canon("https://example.com/a/b", "https://example.com/a/b");
-    canon("http://example.com/", "http://example.com/");
-    canon("https://example.com/a?x=1", "https://example.com/a?x=1");
-}
-
-static void test_lowercases_scheme_and_host(void **state) {
-    (void)state;
-    canon("HTTPS://Example.COM/Path", "https://example.com/Path");
-    canon("Http://WWW.News.Example.ORG/x", "http://www.news.example.org/x");
-}
-
-static void test_keeps_path_and_query_case(void **state) {
-    (void)state;
-    canon("https://example.com/News/Story-ABC.html", "https://example.com/News/Story-ABC.html");
-    canon("https://example.com/a?Q=Value", "https://example.com/a?Q=Value");
-}
-
-static void test_drops_fragment(void **state) {
-    (void)state;
-    canon("https://example.com/a#section-2", "https://example.com/a");
-    canon("https://example.com/a?x=1#frag", "https://example.com/a?x=1");
-    canon("https://example.com/a#", "https://example.com/a");
-}
-
-static void test_default_ports(void **state) {
-    (void)state;
-    canon("http://example.com:80/a", "http://example.com/a");
-    canon("https://example.com:443/a", "https://example.com/a");
-    canon("http://example.com:8080/a", "http://example.com:8080/a");
-    canon("https://example.com:8443/a", "https://example.com:8443/a");
-    /* a port is default only for its own scheme */
-    canon("http://example.com:443/a", "http://example.com:443/a");
-    canon("https://example.com:80/a", "https://example.com:80/a");
-}
-
-static void test_removes_tracking_params(void **state) {
-    (void)state;
-    canon("https://example.com/a?utm_source=x&id=5", "https://example.com/a?id=5");
-    canon("https://example.com/a?id=5&utm_medium=email", "https://example.com/a?id=5");
-    canon("https://example.com/a?UTM_Campaign=spring&id=5", "https://example.com/a?id=5");
-    canon("https://example.com/a?fbclid=abc&id=5", "https://example.com/a?id=5");
-    canon("https://example.com/a?gclid=abc&id=5", "https://example.com/a?id=5");
-    canon("https://example.com/a?mc_cid=1&mc_eid=2&id=5", "https://example.com/a?id=5");
-    canon("https://example.com/a?utm_term=&id=5&utm_content=c", "https://example.com/a?id=5");
-    canon("https://example.com/a?fbclid&id=5", "https://example.com/a?id=5"); /* no value */
-}
-
-static void test_keeps_lookalike_params(void **state) {
-    (void)state;
-    /* only the exact names (and the utm_ prefix) are tracking */
-    canon("https://example.com/a?utm=1", "https://example.com/a?utm=1");
-    canon("https://example.com/a?fbclid2=1", "https://example.com/a?fbclid2=1");
-    canon("https://example.com/a?xgclid=1", "https://example.com/a?xgclid=1");
-    canon("https://example.com/a?q=utm_source", "https://example.com/a?q=utm_source");
-}
-
-static void test_all_tracking_leaves_no_question_mark(void **state) {
-    (void)state;
-    canon("https://example.com/a?utm_source=x&utm_medium=y&fbclid=z", "https://example.com/a");
-    canon("https://example.com/a?gclid=1#top", "https://example.com/a");
-    canon("https://example.com/?mc_cid=1", "https://example.com/");
-}
-
-static void test_sorts_query(void **state) {
-    (void)state;
-    canon("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2");
-    canon("https://example.com/a?z=1&utm_source=x&m=2&a=3", "https://example.com/a?a=3&m=2&z=1");
-    /* the same page through differently ordered links is one URL */
-    {
-        char *x = sp_url_canonical("HTTPS://Example.com:443/p?b=2&a=1&utm_source=t#c");
-        char *y = sp_url_canonical("https://example.com/p?a=1&fbclid=q&b=2");
-        assert_non_null(x);
-        assert_non_null(y);
-        assert_string_equal(x, y);
-        free(x);
-        free(y);
-    }
-}
-
-static void test_idempotent(void **state) {
-    static const char *const urls[] = {
-        "HTTP://Example.COM:80/A?z=1&utm_source=x&b=2#f",
-        "https://example.com:8443/x/y?gclid=1",
-        "https://example.com/a?b=2&a=1",
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-        char *once = sp_url_canonical(urls[i]);
-        char *twice;
-        assert_non_null(once);
-        twice = sp_url_canonical(once);
-        assert_non_null(twice);
-        assert_string_equal(once, twice);
-        free(once);
-        free(twice);
-    }
-}
-
-static void test_rejects_non_http(void **state) {
-    (void)state;
-    rejected("ftp://example.com/file.txt");
-    rejected("mailto:editor@example.com");
-    rejected("file:///etc/passwd");
-    rejected("javascript:alert(1)");
-    rejected("data:text/plain,hello");
-}
-
-static void test_rejects_relative_and_garbage(void **state) {
-    (void)state;
-    rejected("/news/story.html");
-    rejected("news/story.html");
-    rejected("//example.com/a");
-    rejected("example.com/a");
-    rejected("?a=1");
-    rejected("");
-    rejected("not a url at all");
-    rejected("http://");
-    rejected("https://exa mple.com/");
+    print_message("%zu URL cases checked\n", cases_run);
+    return 0;
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_already_canonical),
-        cmocka_unit_test(test_lowercases_scheme_and_host),
-        cmocka_unit_test(test_keeps_path_and_query_case),
-        cmocka_unit_test(test_drops_fragment),
-        cmocka_unit_test(test_default_ports),
-        cmocka_unit_test(test_removes_tracking_params),
-        cmocka_unit_test(test_keeps_lookalike_params),
-        cmocka_unit_test(test_all_tracking_leaves_no_question_mark),
-        cmocka_unit_test(test_sorts_query),
-        cmocka_unit_test(test_idempotent),
-        cmocka_unit_test(test_rejects_non_http),
-        cmocka_unit_test(test_rejects_relative_and_garbage),
+        cmocka_unit_test(test_basics),
+        cmocka_unit_test(test_ports_fragments_dots),
+        cmocka_unit_test(test_percent_encoding),
+        cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_idn),
+        cmocka_unit_test(test_query),
+        cmocka_unit_test(test_tracking),
+        cmocka_unit_test(test_host_scoped_tracking),
+        cmocka_unit_test_teardown(test_tracking_config, restore_default),
+        cmocka_unit_test(test_rejected),
+        cmocka_unit_test(test_input_untouched),
+        cmocka_unit_test(test_long_url),
+        cmocka_unit_test(test_seed_links),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, report);
 }

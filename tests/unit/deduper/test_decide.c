@@ -63,7 +63,7 @@ static int teardown(void **state) {
 }
 
 static store *open_store(int reemit, long ttl) {
-    store_options o = {url, "t:", ttl, 3, reemit};
+    store_options o = {url, "t:", ttl, 3, 4, reemit};
     store *s = store_new(&o);
     assert_non_null(s);
     return s;
@@ -105,7 +105,7 @@ static void flush(void) {
 
 static void test_new_replay_update(void **state) {
     store *s = open_store(0, 90), *re = open_store(1, 90);
-    store_story a = story(0x1111, 0xC1, 0xA1, 0x0F0F0F0F0F0F0F0Full), a2 = a;
+    store_story a = story(0x1111, 0xC1000000000000C1ull, 0xA1, 0x0F0F0F0F0F0F0F0Full), a2 = a, old;
     (void)state;
     flush();
     expect(decide(s, &a), "new", 1, 1);
@@ -115,16 +115,26 @@ static void test_new_replay_update(void **state) {
     expect(decide(s, &a), "replay", 1, 0);
     expect(decide(re, &a), "replay", 1, 1); /* --reemit */
     /* the same story with other text: an update, pending until confirmed */
-    a2.content = 0xC2;
+    a2.content = 0xC2000000000000C2ull;
     expect(decide(s, &a2), "update", 2, 1);
     expect(decide(s, &a2), "update", 2, 1);
     assert_int_equal(store_confirm(s, &a2, 1), 0);
     expect(decide(s, &a2), "replay", 2, 0);
+    /* an older revision read again (news.stories replayed): a replay, not an edit */
+    expect(decide(s, &a), "replay", 2, 0);
+    expect(decide(re, &a), "replay", 2, 1);
     /* confirming an older revision changes nothing */
-    a2.content = 0xC3;
+    a2.content = 0xC3000000000000C3ull;
     expect(decide(s, &a2), "update", 3, 1);
     assert_int_equal(store_confirm(s, &a, 1), 0);
     expect(decide(s, &a2), "update", 3, 1);
+    /* three revisions back are still known; the story's first text is older */
+    old = a2;
+    for (uint64_t v = 4; v <= 6; v++) {
+        a2.content = v << 56 | v;
+        expect(decide(s, &a2), "update", (int)v, 1);
+    }
+    expect(decide(s, &old), "replay", 6, 0);
     store_free(s);
     store_free(re);
 }
@@ -153,6 +163,16 @@ static void test_duplicates(void **state) {
     assert_int_equal(d.distance, 3);
     assert_string_equal(d.owner, "0000000000002222");
     expect(decide(s, &far), "new", 1, 1);
+    store_free(s);
+    /* a threshold beyond the bands: found when a band agrees, not otherwise */
+    store_options wide = {url, "t:", 90, 6, 4, 0};
+    s = store_new(&wide);
+    store_story five = story(0x6767, 0xD5, 0xB5, 0xE0FF0000FFFF0000ull);   /* 5 bits, all in one band */
+    store_story spread = story(0x6868, 0xD6, 0xB6, 0xFFFE0001FFFE0003ull); /* 5 bits, in every band */
+    d = decide(s, &five);
+    expect(d, "duplicate", 1, 1);
+    assert_int_equal(d.distance, 5);
+    expect(decide(s, &spread), "new", 1, 1);
     /* replays: the kept story stays kept, a duplicate stays a duplicate of it */
     assert_int_equal(store_confirm(s, &kept, 1), 0);
     assert_int_equal(store_confirm(s, &by_url, 1), 0);

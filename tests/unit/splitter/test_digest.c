@@ -303,6 +303,13 @@ static void test_bulletin_variations(void **state) {
     assert_non_null(strstr(d.stories[0].body, "(7) not a section"));
     digest_free(&d);
 
+    /* an index entry worded otherwise than its section keeps its title */
+    split("Head\n(1) Alpha\nsum a\n(2) Beta\nsum b\n(1) Alpha\nbody a\n(2) Gamma\nbody c\n", &d, NULL);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.stories[1].title, "Gamma");
+    assert_string_equal(d.stories[1].summary, "Beta\nsum b");
+    digest_free(&d);
+
     /* CJK titles and bodies */
     split("(1) 中国电影票房创新纪录\n摘要一。\n(2) 新的人工智能模型\n摘要二。\n(1) 中国电影票房创新纪录\n正文一。\n(2) 新的人工智能模型\n正文二。\n", &d, NULL);
     assert_string_equal(d.rule, "bulletin");
@@ -360,6 +367,13 @@ static void test_insight_variations(void **state) {
     assert_string_equal(d.rule, "insights");
     assert_int_equal(d.n, 4);
     assert_int_equal(d.n_skipped, 2); /* the heading and the boilerplate */
+    digest_free(&d);
+    /* an item that only mentions a boilerplate word is an item */
+    split("Lead.\n\nKey Takeaways\n\nFirst item about models.\n\nSecond item about chips.\n\n"
+          "Third item about data.\n\nFourth item: training on copyrighted video is a legal risk.\n", &d, NULL);
+    assert_string_equal(d.rule, "insights");
+    assert_int_equal(d.n, 5);
+    assert_int_equal(d.n_skipped, 1);
     digest_free(&d);
 }
 
