@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "log.h"
+#include "url.h"
 #include "util.h"
 #include "version.h"
 
@@ -17,7 +18,7 @@ enum {
     OPT_GROUP = 1000, OPT_PREFIX, OPT_DELIVERY, OPT_INSTANCE, OPT_BATCH, OPT_BATCH_MS,
     OPT_INFLIGHT, OPT_MAXBYTES, OPT_PARTITIONS, OPT_NO_CREATE, OPT_STDIO, OPT_DLQ_FILE,
     OPT_METRICS_PORT, OPT_METRICS_ADDR, OPT_LOG_LEVEL, OPT_INPUT, OPT_OUTPUT, OPT_DLQ_TOPIC,
-    OPT_TXN_TIMEOUT, OPT_SIDE_FILE, OPT_SERVICE = 2000
+    OPT_TXN_TIMEOUT, OPT_URL_TRACKING, OPT_SIDE_FILE, OPT_SERVICE = 2000
 };
 
 static const char *env_or(const char *name, const char *fallback) {
@@ -120,6 +121,10 @@ static void usage(const sp_stage_def *def, FILE *f) {
         "                            [STORYPIPE_METRICS_PORT, 0]\n"
         "      --metrics-addr ADDR   [STORYPIPE_METRICS_ADDR, 0.0.0.0]\n"
         "      --log-level LEVEL     debug|info|warn|error [STORYPIPE_LOG_LEVEL, info]\n"
+        "URLs:\n"
+        "      --url-tracking LIST   query parameters that are tracking, beyond utm_*, fbclid,\n"
+        "                            gclid and the like: name or name@host, comma-separated\n"
+        "                            [STORYPIPE_URL_TRACKING, " SP_URL_TRACKING_DEFAULT "]\n"
         "  -h, --help                this help\n"
         "  -V, --version             print the version\n");
     if (def->options && def->options[0].name) {
@@ -158,6 +163,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
         {"metrics-port", required_argument, 0, OPT_METRICS_PORT},
         {"metrics-addr", required_argument, 0, OPT_METRICS_ADDR},
         {"log-level", required_argument, 0, OPT_LOG_LEVEL},
+        {"url-tracking", required_argument, 0, OPT_URL_TRACKING},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
     };
     const size_t nbase = sizeof base / sizeof base[0];
@@ -165,7 +171,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
     char side_names[SP_MAX_OUTPUTS][48];
     size_t n = 0, nsvc = 0;
     const char *group_env, *delivery, *input = NULL, *output = NULL, *dlq = NULL;
-    const char *log_level;
+    const char *log_level, *tracking;
     char envname[64], hostname[256];
     long v;
     int c, i;
@@ -197,6 +203,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
     cfg->dlq_file = NULL;
     cfg->metrics_addr = env_or("STORYPIPE_METRICS_ADDR", "0.0.0.0");
     log_level = env_or("STORYPIPE_LOG_LEVEL", "info");
+    tracking = env_or("STORYPIPE_URL_TRACKING", NULL);
     cfg->batch_size = 10000; /* --batch-ms bounds a busy stage's transactions first */
     cfg->batch_ms = 100;
     cfg->max_in_flight = 10000;
@@ -243,6 +250,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
         case OPT_METRICS_PORT: if (sp_parse_int(optarg, 0, 65535, &v)) return bad("--metrics-port", optarg); cfg->metrics_port = (int)v; break;
         case OPT_METRICS_ADDR: cfg->metrics_addr = optarg; break;
         case OPT_LOG_LEVEL: log_level = optarg; break;
+        case OPT_URL_TRACKING: tracking = optarg; break;
         case 'h': usage(def, stdout); return SP_EXIT_OK;
         case 'V': printf("storypipe-%s %s (librdkafka %s, jansson %s)\n", def->name, STORYPIPE_VERSION,
                          rd_kafka_version_str(), JANSSON_VERSION);
@@ -260,6 +268,7 @@ int sp_config_parse(sp_config *cfg, const sp_stage_def *def, int argc, char **ar
     }
     if (optind < argc) return bad("argument", argv[optind]);
     if (sp_log_set_level(log_level)) return bad("--log-level", log_level);
+    if (tracking && sp_url_set_tracking(tracking) != 0) return bad("--url-tracking", tracking);
     if (strcmp(delivery, "exactly-once") == 0) cfg->exactly_once = 1;
     else if (strcmp(delivery, "at-least-once") == 0) cfg->exactly_once = 0;
     else return bad("--delivery", delivery);

@@ -96,8 +96,11 @@ def big_text(first_line, size):
     out = [first_line, "\n\n"]
     total = len(first_line) + 4
     i = 0
+    # the document's own words in every line: two big documents must not be
+    # the same (or near) text to the deduper
+    token = sha(first_line.encode())[:8]
     while True:
-        line = "line %07d of a very long document, words words words.\n" % i
+        line = "line %07d of very long document %s, words words words.\n" % (i, token)
         if total + len(line) + 1 > size - 1:
             break
         out.append(line)
@@ -570,6 +573,12 @@ UNI = ("Unicode headline \u00e9\u00e8 \u4e2d\u6587 \u0645\u0631\u062d\u0628\u062
        "Combining e\u0301, NBSP\u00a0here, line separator \u2028 and paragraph separator \u2029 inside.")
 
 
+def uni(tag):
+    """UNI, made the text of one message only: the deduper compares texts,
+    and titles (the first line) of short stories."""
+    return UNI.replace("Unicode headline", "Unicode headline (%s)" % tag, 1)
+
+
 def valid_cases(cp):
     def src(m, body="auto", ascii_only=False, pretty=False, prefix=b"", suffix=b"", **kw):
         if body == "auto":
@@ -594,8 +603,8 @@ def valid_cases(cp):
     del m["url"]
     cp.add_valid("sources", "valid source bi-src-v-wp (a WordPress REST API post)", enc(m), post["link"],
                  body="The harbour reopened.")
-    src(source_msg("v-unicode", content=UNI))
-    src(source_msg("v-escaped", content=UNI), ascii_only=True,
+    src(source_msg("v-unicode", content=uni("source v-unicode")))
+    src(source_msg("v-escaped", content=uni("source v-escaped")), ascii_only=True,
         note="non-ASCII as \\u escapes, U+1F600 as a surrogate pair")
     src(source_msg("v-pretty"), pretty=True, note="pretty-printed: newlines between tokens")
     src(source_msg("v-spaces"), prefix=b" \n\t", suffix=b"\n\n",
@@ -622,8 +631,8 @@ def valid_cases(cp):
     m = raw_msg("v-html", body="<div><p>First &lt;para&gt; &#233;t&#xE9;</p><p>Second</p></div>")
     m["content_type"] = "text/html"
     add("raw", m, "First <para> \u00e9t\u00e9\n\nSecond", "valid raw v-html")
-    m = raw_msg("v-unicode", body=UNI)
-    add("raw", m, UNI, "valid raw v-unicode")
+    m = raw_msg("v-unicode", body=uni("raw v-unicode"))
+    add("raw", m, uni("raw v-unicode"), "valid raw v-unicode")
     m = raw_msg("v-wordpress")
     m["wordpress"] = {"id": 77, "link": m["url"], "slug": "v-wordpress", "categories": [1, 2], "tags": [5]}
     add("raw", m, m["body"], "valid raw v-wordpress")
@@ -642,10 +651,10 @@ def valid_cases(cp):
     for i in range(4):
         m = clean_msg("v%02d" % i)
         add("clean", m, m["text"], "valid clean v%02d" % i)
-    m = clean_msg("v-unicode", text=UNI)
-    add("clean", m, UNI, "valid clean v-unicode")
-    m = clean_msg("v-escaped", text=UNI)
-    add("clean", m, UNI, "valid clean v-escaped (\\u escapes)", ascii_only=True)
+    m = clean_msg("v-unicode", text=uni("clean v-unicode"))
+    add("clean", m, uni("clean v-unicode"), "valid clean v-unicode")
+    m = clean_msg("v-escaped", text=uni("clean v-escaped"))
+    add("clean", m, uni("clean v-escaped"), "valid clean v-escaped (\\u escapes)", ascii_only=True)
     m = clean_msg("v-notitle")
     m["title"] = None
     add("clean", m, m["text"], "valid clean v-notitle (title from the first line)")
@@ -662,8 +671,8 @@ def valid_cases(cp):
     for i in range(5):
         m = story_msg("v%02d" % i)
         add("stories", m, m["body"], "valid story v%02d" % i)
-    m = story_msg("v-unicode", body=UNI)
-    add("stories", m, UNI, "valid story v-unicode")
+    m = story_msg("v-unicode", body=uni("story v-unicode"))
+    add("stories", m, uni("story v-unicode"), "valid story v-unicode")
     m = story_msg("v-nocanon")
     m["canonical_url"] = None
     add("stories", m, m["body"], "valid story v-nocanon (deduplicated by story_id)")
