@@ -13,11 +13,15 @@ from random.Random(seed).random() alone, and the choosing and shuffling is
 done here, not by the random module's helpers).
 
 WHAT THIS CORPUS IS: every story's body is 80 to 300 words of the seed
-stories' sentences, shuffled (4 to 15 of the 340 or so sentences), each
-sentence with up to two of its words swapped for words drawn from the seeds'
-own word frequencies, so that bodies are distinct, the vocabulary and word
-frequencies are those of real news, and the SimHash bands fill as they would
-in production. Titles and summaries are cut from other seed sentences. Stories
+stories' sentences, shuffled (a handful of the ~370 sentences of their bodies
+and summaries), each sentence with up to two of its words swapped for words
+drawn from the seeds' own word frequencies, so that bodies are distinct, the
+vocabulary and word frequencies are those of real news, and the SimHash bands
+fill as they would in production. A title is the start of another seed
+sentence with a word or two swapped, distinct among the originals (case and
+punctuation aside): the deduper claims title + summary too, so two stories
+sharing both would be exact duplicates. A summary is another seed sentence
+(a duplicate's differs from its original's). Stories
 come in documents (digests) of 4 to 14, with doc_id/position/story_id made as
 the splitter makes them (story_id: 16 hex digits of a hash of doc_id and
 position), and their url, canonical_url, outlet, photo_credit, source and
@@ -37,6 +41,7 @@ Every line is distinct (distinct story_ids, and bodies).
 import argparse
 import hashlib
 import json
+import os
 import random
 import re
 import sys
@@ -47,18 +52,17 @@ class Rng:
 
     def __init__(self, seed):
         self.r = random.Random(seed)
-
-    def random(self):
-        return self.r.random()
+        self.random = self.r.random
 
     def int(self, lo, hi):  # lo..hi inclusive
-        return lo + min(int(self.r.random() * (hi - lo + 1)), hi - lo)
+        v = int(self.random() * (hi - lo + 1))
+        return lo + (v if v <= hi - lo else hi - lo)
 
     def pick(self, seq):
         return seq[self.int(0, len(seq) - 1)]
 
     def chance(self, p):
-        return self.r.random() < p
+        return self.random() < p
 
 
 def h64(*parts):
@@ -81,33 +85,41 @@ def load_seeds(path):
     sentences = sorted(set(sentences))  # a stable order, whatever the seeds' order
     if len(sentences) < 50:
         sys.exit("dedup_corpus.py: fewer than 50 sentences in %s" % path)
+    # each sentence as its tokens, and the positions of the tokens that are words
+    split = [s.split(" ") for s in sentences]
+    swappable = [[i for i, t in enumerate(toks) if WORD.fullmatch(t)] for toks in split]
     hosts = sorted({re.match(r"https?://([^/]+)", s["url"]).group(1) for s in stories if s.get("url")})
     outlets = sorted({s["outlet"] for s in stories if s.get("outlet")})
     credits = sorted({s["photo_credit"] for s in stories if s.get("photo_credit")})
     sources = sorted({(s["source"]["id"], s["source"]["kind"], s["source"].get("name")) for s in stories})
-    return dict(n=len(stories), sentences=sentences, words=words, hosts=hosts, outlets=outlets,
+    return dict(n=len(stories), sentences=sentences, split=split, swappable=swappable, words=words, hosts=hosts, outlets=outlets,
                 credits=credits, sources=sources)
 
 
 class Gen:
     def __init__(self, seeds, rng):
         self.s, self.rng = seeds, rng
+        self.titles = set()
+
+    def tokens(self):
+        """A seed sentence's tokens with up to two words swapped for others of the seeds."""
+        j = self.rng.int(0, len(self.s["split"]) - 1)
+        toks, can = list(self.s["split"][j]), self.s["swappable"][j]
+        for _ in range(self.rng.int(0, 2)):
+            if can:
+                toks[self.rng.pick(can)] = self.rng.pick(self.s["words"])
+        return toks
 
     def sentence(self):
-        """A seed sentence with up to two words swapped for others of the seeds."""
-        toks = self.rng.pick(self.s["sentences"]).split(" ")
-        for _ in range(self.rng.int(0, 2)):
-            i = self.rng.int(0, len(toks) - 1)
-            if WORD.fullmatch(toks[i]):
-                toks[i] = self.rng.pick(self.s["words"])
-        return " ".join(toks)
+        return " ".join(self.tokens())
 
     def body(self):
         target = self.rng.int(80, 300)
         sents, n = [], 0
         while n < target:
-            s = self.sentence()
-            k = len(s.split())
+            toks = self.tokens()
+            k = len(toks)
+            s = " ".join(toks)
             if n + k > 300:
                 if n >= 80:
                     break
@@ -122,8 +134,21 @@ class Gen:
         return "\n\n".join(paras)
 
     def title(self):
-        w = self.sentence().rstrip(".!?”\"").split(" ")
-        return " ".join(w[:self.rng.int(6, 14)])
+        """A headline no other original has (as the deduper compares them: case
+        and punctuation aside), since stories with the same title and summary
+        are duplicates of each other."""
+        while True:
+            j = self.rng.int(0, len(self.s["split"]) - 1)
+            toks = self.s["split"][j][:self.rng.int(6, 14)]
+            can = [i for i in self.s["swappable"][j] if i < len(toks)]
+            for _ in range(self.rng.int(1, 2)):
+                if can:
+                    toks[self.rng.pick(can)] = self.rng.pick(self.s["words"])
+            t = " ".join(toks).rstrip(".,;:!?”\"")
+            key = " ".join(re.sub(r"[^\w]+", " ", t.lower()).split())
+            if key not in self.titles:
+                self.titles.add(key)
+                return t
 
     def url(self, title, serial):
         host = self.rng.pick(self.s["hosts"])
@@ -148,24 +173,58 @@ class Gen:
         return base + "?utm_source=twitter&utm_medium=social"
 
 
+def check(truth_file, unique_file, dups_file):
+    """What the deduper decided against what each story is. A duplicate is
+    found right when it names its original, or another story of the same
+    family (a near duplicate kept as new takes band entries of its own);
+    anything else it calls a duplicate is a false positive."""
+    kind, root = {}, {}
+    for line in open(truth_file):
+        sid, k, of = line.split()
+        kind[sid], root[sid] = k, (sid if of == "-" else of)
+    res = {k: 0 for k in ("url_found", "near_found", "exact_found", "url_false", "near_false", "exact_false",
+                          "wrong_family", "originals_kept", "url_dups_kept", "near_dups_kept")}
+    for line in open(dups_file, encoding="utf-8"):
+        o = json.loads(line)
+        sid, d = o["story_id"], o["dedup"]
+        reason, of = d["reason"], d["duplicate_of"]
+        if kind[sid] == "originals":
+            res[reason + "_false"] += 1
+        elif root.get(of) == root[sid]:
+            res[reason + "_found"] += 1
+        else:
+            res["wrong_family"] += 1
+    for line in open(unique_file, encoding="utf-8"):
+        res[kind[json.loads(line)["story_id"]] + "_kept"] += 1
+    for k, v in res.items():
+        print("%s %d" % (k, v))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--seeds")
+    ap.add_argument("--out")
+    ap.add_argument("--truth", help="write 'story_id kind original' lines: what each story is")
+    ap.add_argument("--check", nargs=3, metavar=("TRUTH", "UNIQUE", "DUPLICATES"),
+                    help="compare the deduper's outputs with the truth file instead")
     ap.add_argument("--stories", type=int, default=200000)
     ap.add_argument("--url-dups", type=float, default=0.10)
     ap.add_argument("--near-dups", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    if a.check:
+        return check(*a.check)
+    if not a.seeds or not a.out:
+        ap.error("--seeds and --out are required")
     seeds = load_seeds(a.seeds)
     rng = Rng(a.seed)
     g = Gen(seeds, rng)
-    originals, with_url = [], []  # (title, body, canonical url or None)
+    originals, with_url = [], []  # (title, summary, body, canonical url or None, story_id)
     counts = dict(originals=0, original_no_url=0, url_dups=0, near_dups=0)
     words_min, words_max, words_sum, nbytes = 10**9, 0, 0, 0
     ids = set()
     doc_n = serial = 0
-    with open(a.out, "w", encoding="utf-8") as out:
+    with open(a.out, "w", encoding="utf-8") as out, open(a.truth or os.devnull, "w") as truth:
         n = 0
         while n < a.stories:
             doc_n += 1
@@ -174,12 +233,13 @@ def main():
             doc_id = h64("doc", a.seed, doc_n)
             src = {"id": "%s-%d" % (src_id, doc_n // 40), "kind": src_kind, "name": src_name}
             for pos in range(min(rng.int(4, 14), a.stories - n)):
+                story_id, of = h64(doc_id, pos), "-"
                 x = rng.random()
                 if x < a.url_dups and with_url:
-                    title, _, canon = originals[rng.pick(with_url)]
+                    title, summary0, _, canon, of = originals[rng.pick(with_url)]
                     body, url, kind = g.body(), g.tracking(canon), "url_dups"
                 elif x < a.url_dups + a.near_dups and originals:
-                    title, body, _ = originals[rng.int(0, len(originals) - 1)]
+                    title, summary0, body, _, of = originals[rng.int(0, len(originals) - 1)]
                     toks = body.split(" ")
                     while True:
                         i = rng.int(0, len(toks) - 1)
@@ -193,24 +253,29 @@ def main():
                     url = g.tracking(g.url(title, serial)) if rng.chance(0.8) else None
                     kind = "near_dups"
                 else:
-                    title, body = g.title(), g.body()
+                    title, summary0, body = g.title(), None, g.body()
                     serial += 1
                     canon = g.url(title, serial) if rng.chance(0.88) else None
                     url = g.tracking(canon) if canon else None
-                    originals.append((title, body, canon))
+                    counts["original_no_url"] += canon is None
+                    kind = "originals"
+                # a summary of its own: a duplicate's differs from its original's,
+                # or the title and summary alone would make it an exact duplicate
+                summary = g.sentence()
+                while summary == summary0:
+                    summary = g.sentence()
+                if kind == "originals":
+                    originals.append((title, summary, body, canon, story_id))
                     if canon:
                         with_url.append(len(originals) - 1)
-                    else:
-                        counts["original_no_url"] += 1
-                    kind = "originals"
                 counts[kind] += 1
-                story_id = h64(doc_id, pos)
+                truth.write("%s %s %s\n" % (story_id, kind, of))
                 assert story_id not in ids
                 ids.add(story_id)
                 canonical = re.sub(r"\?.*", "", url) if url else None  # the query is tracking only
                 story = {
                     "schema_version": 1, "story_id": story_id, "doc_id": doc_id, "position": pos,
-                    "title": title, "summary": g.sentence(), "body": body, "url": url,
+                    "title": title, "summary": summary, "body": body, "url": url,
                     "canonical_url": canonical,
                     "outlet": rng.pick(seeds["outlets"]) if rule == "brief" and seeds["outlets"] else None,
                     "photo_credit": rng.pick(seeds["credits"]) if rule == "bulletin" and seeds["credits"] else None,

@@ -47,8 +47,15 @@ int sp_kafka_create_topics(rd_kafka_t *rk, char *const *topics, int n, int parti
 
     rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
     for (i = 0; i < n; i++) {
+        size_t len = strlen(topics[i]);
         nt[i] = rd_kafka_NewTopic_new(topics[i], partitions, -1, errstr, sizeof errstr);
         rd_kafka_NewTopic_set_config(nt[i], "max.message.bytes", SP_KAFKA_MAX_MESSAGE_BYTES);
+        /* keyed by what they describe, the latest record of each is what
+         * counts: sources by source id, unique stories by story_id (their
+         * latest revision), so a new consumer can bootstrap from them */
+        if ((len >= 7 && strcmp(topics[i] + len - 7, "sources") == 0) ||
+            (len >= 6 && strcmp(topics[i] + len - 6, "unique") == 0))
+            rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "compact");
     }
     rd_kafka_CreateTopics(rk, nt, (size_t)n, opts, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 2000);

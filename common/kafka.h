@@ -23,6 +23,8 @@ rd_kafka_conf_t *sp_kafka_conf(const char *brokers, const sp_prop *props, int n_
 int sp_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value);
 
 /* Create the topics that do not exist yet (an existing topic is fine).
+ * Topics named ...sources and ...unique are compacted (cleanup.policy=
+ * compact): the latest record of each key is what counts.
  * 0 ok, -1 on error or timeout (logged). */
 int sp_kafka_create_topics(rd_kafka_t *rk, char *const *topics, int n, int partitions,
                            int timeout_ms);

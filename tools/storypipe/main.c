@@ -6,6 +6,7 @@
  *   storypipe produce   JSON Lines from stdin into a topic
  *   storypipe consume   a topic's messages to stdout as JSON Lines
  *   storypipe replay    reset a stage's consumer group to reprocess a topic
+ *   storypipe seen      the deduper's seen-state in Redis: stats, lookup, forget
  *
  * Each subcommand lives in its own file; this one only dispatches. */
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "stage.h"
 #include "version.h"
 
+int cmd_seen(int argc, char **argv); /* seen.c: Redis, not Kafka, so not in cli.h */
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -28,6 +31,7 @@ static const struct {
     {"produce", cmd_produce, "send JSON Lines from stdin to a topic"},
     {"consume", cmd_consume, "print a topic's messages as JSON Lines"},
     {"replay", cmd_replay, "reset a consumer group's offsets to reprocess a topic"},
+    {"seen", cmd_seen, "the deduper's seen-state in Redis: stats, lookup URL, forget URL"},
 };
 
 static void usage(FILE *f) {
@@ -35,8 +39,8 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'storypipe COMMAND --help' for a command's options.\n"
-               "Common environment: STORYPIPE_BROKERS, STORYPIPE_TOPIC_PREFIX.\n"
-               "Exit codes: 0 ok, 64 usage, 69 broker unreachable, 70 fatal error.\n");
+               "Common environment: STORYPIPE_BROKERS, STORYPIPE_TOPIC_PREFIX (seen: STORYPIPE_REDIS_URL).\n"
+               "Exit codes: 0 ok, 64 usage, 69 broker (seen: Redis) unreachable, 70 fatal error.\n");
 }
 
 int main(int argc, char **argv) {
