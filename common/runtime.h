@@ -49,6 +49,12 @@ typedef struct sp_item {
 size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
                         void *arg);
 
+/* Run the stage's tick hook once; its outputs (serialised, an oversized one
+ * replaced by its dead letter) are handed to emit with an item whose
+ * opaque is NULL (no input). Returns the hook's answer (1 busy, 0 idle),
+ * -1 when emit stopped. */
+int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void *arg);
+
 int sp_run_stdio(sp_runtime *rt);
 int sp_run_kafka(sp_runtime *rt);
 

@@ -43,6 +43,14 @@ void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, con
     o->raw_len = len;
 }
 
+void sp_emit_dead_letter(sp_outbox *ob, const char *stage, const sp_fail *fail, const char *key, const void *orig,
+                         size_t len) {
+    sp_input in = {NULL, -1, -1, 0, orig, len, key, key ? strlen(key) : 0};
+    sp_out *o = outbox_push(ob, SP_OUTPUT_DLQ, key, key ? strlen(key) : 0);
+    o->value = sp_dlq_record(stage, fail, &in, key, key ? strlen(key) : 0, orig, len, len);
+    sp_metrics_dead_letter(fail->reason);
+}
+
 void sp_outbox_clear(sp_outbox *ob) {
     for (size_t i = 0; i < ob->n; i++) {
         free(ob->v[i].key);
@@ -89,25 +97,30 @@ const char *sp_json_string(json_t *obj, const char *key, int required, sp_fail *
     return v ? json_string_value(v) : NULL;
 }
 
+/* Serialise one output's value. -1 (fail set) when it is larger than the
+ * output can take. */
+static int serialise_one(sp_runtime *rt, sp_out *o, sp_fail *fail) {
+    if (o->value && o->owned == NULL) {
+        if ((o->owned = json_dumps(o->value, JSON_COMPACT)) == NULL) {
+            sp_fail_set(fail, "transform_failed", "an output could not be serialised");
+            return -1;
+        }
+        o->raw = o->owned;
+        o->raw_len = strlen(o->owned);
+    }
+    if (rt->max_output_bytes && o->raw_len + o->key_len > rt->max_output_bytes) {
+        sp_fail_set(fail, "output_too_large", "an output of %zu bytes exceeds the %zu byte limit",
+                    o->raw_len + o->key_len, rt->max_output_bytes);
+        return -1;
+    }
+    return 0;
+}
+
 /* Serialise the outbox's values. -1 (fail set) when one is larger than
  * the output can take. */
 static int serialise(sp_runtime *rt, sp_fail *fail) {
-    for (size_t i = 0; i < rt->out.n; i++) {
-        sp_out *o = &rt->out.v[i];
-        if (o->value && o->owned == NULL) {
-            if ((o->owned = json_dumps(o->value, JSON_COMPACT)) == NULL) {
-                sp_fail_set(fail, "transform_failed", "an output could not be serialised");
-                return -1;
-            }
-            o->raw = o->owned;
-            o->raw_len = strlen(o->owned);
-        }
-        if (rt->max_output_bytes && o->raw_len + o->key_len > rt->max_output_bytes) {
-            sp_fail_set(fail, "output_too_large", "an output of %zu bytes exceeds the %zu byte limit",
-                        o->raw_len + o->key_len, rt->max_output_bytes);
-            return -1;
-        }
-    }
+    for (size_t i = 0; i < rt->out.n; i++)
+        if (serialise_one(rt, &rt->out.v[i], fail) != 0) return -1;
     return 0;
 }
 
@@ -195,6 +208,37 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
 out:
     for (i = 0; i < n; i++) json_decref(msgs[i]);
     return done;
+}
+
+int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void *arg) {
+    sp_item it;
+    int busy, rc = 0;
+    if (rt->def->tick == NULL) return 0;
+    busy = rt->def->tick(rt->state, &rt->out);
+    if (rt->out.n == 0) return busy;
+    for (size_t i = 0; i < rt->out.n; i++) {
+        sp_out *o = &rt->out.v[i];
+        sp_fail fail;
+        memset(&fail, 0, sizeof fail);
+        if (serialise_one(rt, o, &fail) == 0) continue;
+        /* too large to send: its dead letter (with its first 64 KiB) instead */
+        size_t keep = o->raw_len > 65536 ? 65536 : o->raw_len;
+        sp_input in = {NULL, -1, -1, 0, o->raw, keep, o->key, o->key_len};
+        json_t *dlq = sp_dlq_record(rt->def->name, &fail, &in, o->key, o->key_len, o->raw, o->raw_len, keep);
+        json_decref(o->value);
+        free(o->owned);
+        o->value = dlq;
+        o->owned = NULL;
+        o->raw = NULL;
+        o->output = SP_OUTPUT_DLQ;
+        sp_metrics_dead_letter(fail.reason);
+        serialise_one(rt, o, &fail);
+    }
+    memset(&it, 0, sizeof it);
+    it.in = (sp_input){NULL, -1, -1, 0, NULL, 0, NULL, 0};
+    rc = emit(arg, &it);
+    sp_outbox_clear(&rt->out);
+    return rc != 0 ? -1 : busy;
 }
 
 int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {

@@ -72,6 +72,12 @@ typedef struct sp_fail {
 void sp_fail_set(sp_fail *f, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Append a dead letter for `orig` (the bytes the failure is about, e.g. a
+ * source record), keyed by `key`, for work that is not an input's
+ * transform (a tick). */
+void sp_emit_dead_letter(sp_outbox *ob, const char *stage, const sp_fail *fail, const char *key, const void *orig,
+                         size_t len);
+
 /* What a transform returns. */
 typedef enum {
     SP_OK = 0,         /* outbox holds the outputs (possibly none) */
@@ -118,6 +124,20 @@ typedef struct sp_stage_def {
     /* Optional: what was emitted since the last commit was thrown away (an
      * aborted transaction); those inputs will be transformed again. */
     void (*aborted)(void *state);
+    /* Optional: work of the stage's own (polling a source), called when the
+     * input is idle, and in --stdio mode after the input ends until it
+     * returns 0. It may emit into `out`; those outputs are sent like an
+     * input's (in the open transaction), with no input offset. Returns 1
+     * while it has work under way (the runtime then does not wait for
+     * input), 0 when it has none. */
+    int (*tick)(void *state, sp_outbox *out);
+    /* Optional: a tombstone (a record with a key and no value) on the input,
+     * as a compacted topic has when an entry is removed. Without this hook a
+     * tombstone is dead-lettered as empty. */
+    void (*tombstone)(void *state, const char *key, size_t key_len);
+    /* 1: read the input partitions from the beginning at every assignment,
+     * for a compacted topic the stage keeps a table of (news.sources). */
+    int input_from_start;
     void (*fini)(void *state);
     /* Optional: handles modes that bypass the runtime (e.g. --html FILE).
      * Return -1 to go on with the runtime, else the exit code. */

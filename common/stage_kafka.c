@@ -41,6 +41,7 @@ typedef struct kstage {
     sp_config *cfg;
     rd_kafka_t *consumer, *producer;
     int fatal;           /* stop now, commit nothing more */
+    int busy;            /* the stage's tick has work under way: do not wait for input */
     /* exactly-once */
     int batch_n;
     int64_t batch_start;
@@ -182,7 +183,8 @@ static int txn_commit(kstage *ks) {
     if (ks->batch_n == 0) return 0;
     cgmd = rd_kafka_consumer_group_metadata(ks->consumer);
     for (attempt = 0; attempt < 10; attempt++) {
-        error = rd_kafka_send_offsets_to_transaction(ks->producer, ks->txn_next, cgmd, -1);
+        /* (a transaction of a tick's outputs alone has no offsets to send) */
+        error = ks->txn_next->cnt ? rd_kafka_send_offsets_to_transaction(ks->producer, ks->txn_next, cgmd, -1) : NULL;
         if (error == NULL) error = rd_kafka_commit_transaction(ks->producer, -1);
         if (error == NULL) break;
         if (rd_kafka_error_txn_requires_abort(error)) {
@@ -225,6 +227,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     atomic_fetch_add(&sp_stats.rebalances, 1);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         sp_log(SP_LOG_INFO, "partitions_assigned", "%d partitions assigned", parts->cnt);
+        if (ks->rt->def->input_from_start) /* a table the stage rebuilds: all of it, every time */
+            for (int i = 0; i < parts->cnt; i++) parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, parts);
         return;
     }
@@ -259,7 +263,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 
 /* --- producing ------------------------------------------------------------ */
 
-static int produce(kstage *ks, sp_out *o, const rd_kafka_message_t *in, pending *p) {
+static int produce(kstage *ks, sp_out *o, const sp_input *in, pending *p) {
     const char *topic = o->output == SP_OUTPUT_DLQ ? ks->cfg->dlq_topic : ks->cfg->output_topics[o->output];
     /* the runtime's own buffer is handed over; borrowed bytes are copied */
     int flags = o->owned ? RD_KAFKA_MSG_F_FREE : RD_KAFKA_MSG_F_COPY;
@@ -273,7 +277,7 @@ static int produce(kstage *ks, sp_out *o, const rd_kafka_message_t *in, pending 
         hdrs = rd_kafka_headers_new(5);
         rd_kafka_header_add(hdrs, "storypipe-stage", -1, ks->rt->def->name, -1);
         rd_kafka_header_add(hdrs, "storypipe-reason", -1, json_string_value(json_object_get(r, "reason")), -1);
-        rd_kafka_header_add(hdrs, "storypipe-topic", -1, rd_kafka_topic_name(in->rkt), -1);
+        rd_kafka_header_add(hdrs, "storypipe-topic", -1, in->topic ? in->topic : "", -1);
         snprintf(num, sizeof num, "%d", (int)in->partition);
         rd_kafka_header_add(hdrs, "storypipe-partition", -1, num, -1);
         snprintf(num, sizeof num, "%lld", (long long)in->offset);
@@ -301,7 +305,8 @@ static void idle_poll(void *arg) {
     rd_kafka_poll(ks->producer, 50);
 }
 
-/* Produce one processed input's outputs (sp_runtime_batch's emit).
+/* Produce one processed input's outputs (sp_runtime_batch's emit), or a
+ * tick's (no message: nothing to track but the transaction's size).
  * 0 go on, -1 stop (fatal, or the batch was aborted and rewound). */
 static int emit(void *arg, sp_item *it) {
     kstage *ks = arg;
@@ -310,7 +315,9 @@ static int emit(void *arg, sp_item *it) {
     sp_outbox *out = &ks->rt->out;
     int aborted = 0;
 
-    if (!ks->cfg->exactly_once) {
+    if (m == NULL) {
+        if (ks->cfg->exactly_once && out->n > 0) ks->batch_n++; /* commits like an input would */
+    } else if (!ks->cfg->exactly_once) {
         pqueue *q = queue_for(ks, m->partition);
         p = sp_xmalloc(sizeof *p);
         p->next = NULL;
@@ -324,9 +331,9 @@ static int emit(void *arg, sp_item *it) {
         atomic_fetch_add(&sp_stats.in_flight, 1);
     }
     /* exactly-once: in the batch before producing, so a rewind comes back to it */
-    if (ks->cfg->exactly_once) txn_track(ks, m->partition, m->offset);
+    if (ks->cfg->exactly_once && m) txn_track(ks, m->partition, m->offset);
     for (size_t i = 0; i < out->n; i++) {
-        if (produce(ks, &out->v[i], m, p) == 0) continue;
+        if (produce(ks, &out->v[i], &it->in, p) == 0) continue;
         if (p) {
             p->failed = 1;
             p->outstanding -= (int)(out->n - i);
@@ -342,11 +349,31 @@ static int emit(void *arg, sp_item *it) {
     return ks->fatal || aborted ? -1 : 0;
 }
 
-/* Consume a batch: the first message within 50 ms, then what is there
+/* A tombstone (a key, no value) handed to the stage's hook and counted as
+ * an input handled, with nothing to emit. */
+static void tombstone(kstage *ks, rd_kafka_message_t *m) {
+    ks->rt->def->tombstone(ks->rt->state, m->key, m->key_len);
+    atomic_fetch_add(&sp_stats.consumed, 1);
+    if (ks->cfg->exactly_once) {
+        txn_track(ks, m->partition, m->offset);
+    } else {
+        pqueue *q = queue_for(ks, m->partition);
+        pending *p = sp_xmalloc(sizeof *p);
+        *p = (pending){NULL, m->partition, m->offset, 0, 0};
+        if (q->tail) q->tail->next = p;
+        else q->head = p;
+        q->tail = p;
+        atomic_fetch_add(&sp_stats.in_flight, 1);
+        advance(ks, m->partition);
+    }
+    rd_kafka_message_destroy(m);
+}
+
+/* Consume a batch: the first message within `wait_ms`, then what is there
  * already, up to `max`. Returns how many messages are in ms[]. */
-static size_t consume_batch(kstage *ks, rd_kafka_message_t **ms, size_t max, int64_t *last_log) {
+static size_t consume_batch(kstage *ks, rd_kafka_message_t **ms, size_t max, int wait_ms, int64_t *last_log) {
     size_t n = 0;
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->consumer, 50);
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->consumer, wait_ms);
     while (m) {
         if (m->err) {
             int64_t now = sp_mono_ms();
@@ -355,6 +382,8 @@ static size_t consume_batch(kstage *ks, rd_kafka_message_t **ms, size_t max, int
                 *last_log = now;
             }
             rd_kafka_message_destroy(m);
+        } else if (m->payload == NULL && m->key && ks->rt->def->tombstone) {
+            tombstone(ks, m);
         } else {
             ms[n++] = m;
         }
@@ -536,13 +565,25 @@ int sp_run_kafka(sp_runtime *rt) {
         rd_kafka_message_t *ms[SP_BATCH_MAX];
         size_t n, max = SP_BATCH_MAX;
         int64_t now;
+        int busy;
         /* backpressure for at-least-once: serve acknowledgements first */
         while (!cfg->exactly_once && atomic_load(&sp_stats.in_flight) >= cfg->max_in_flight && !ks.fatal)
             rd_kafka_poll(ks.producer, 50);
         if (cfg->exactly_once && (size_t)(cfg->batch_size - ks.batch_n) < max) max = (size_t)(cfg->batch_size - ks.batch_n);
-        n = consume_batch(&ks, ms, max ? max : 1, &last_log);
+        n = consume_batch(&ks, ms, max ? max : 1, ks.busy ? 0 : 50, &last_log);
         rd_kafka_poll(ks.producer, 0);
         if (n > 0 && handle_batch(&ks, ms, n) != 0) break;
+        /* the stage's own work (a poller), in the same transaction */
+        if ((busy = sp_runtime_tick(rt, emit, &ks)) < 0) {
+            if (ks.fatal) break;
+            busy = 1;
+        }
+        ks.busy = busy;
+        if (!cfg->exactly_once && rt->def->committed && busy >= 0) {
+            rd_kafka_flush(ks.producer, -1);
+            if (ks.fatal) break;
+            rt->def->committed(rt->state);
+        }
         now = sp_mono_ms();
         atomic_store(&sp_stats.heartbeat_ms, now);
         if (cfg->exactly_once && ks.batch_n > 0 &&

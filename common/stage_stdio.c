@@ -16,6 +16,7 @@ static int write_line(FILE *f, const sp_out *o) {
 }
 
 typedef struct stdio_run {
+    sp_runtime *rt;
     FILE *outs[SP_MAX_OUTPUTS];
     FILE *dlq;
     uint64_t dead, dropped;
@@ -25,7 +26,8 @@ typedef struct stdio_run {
 /* Write one processed input's outputs (sp_runtime_batch's emit). */
 static int emit(void *arg, sp_item *it) {
     stdio_run *s = arg;
-    sp_outbox *out = it->opaque;
+    sp_outbox *out = &s->rt->out;
+    (void)it;
     for (size_t k = 0; k < out->n; k++) {
         sp_out *o = &out->v[k];
         FILE *f = o->output == SP_OUTPUT_DLQ ? s->dlq : s->outs[o->output];
@@ -52,7 +54,7 @@ static int more_input(void) {
 }
 
 int sp_run_stdio(sp_runtime *rt) {
-    stdio_run s = {{stdout}, stderr, 0, 0, SP_EXIT_OK};
+    stdio_run s = {rt, {stdout}, stderr, 0, 0, SP_EXIT_OK};
     char *lines[SP_BATCH_MAX] = {NULL};
     size_t caps[SP_BATCH_MAX] = {0};
     sp_item items[SP_BATCH_MAX];
@@ -86,7 +88,7 @@ int sp_run_stdio(sp_runtime *rt) {
             if (len > 0 && lines[n][len - 1] == '\n') lines[n][--len] = '\0';
             if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
             items[n] = (sp_item){lines[n], (size_t)len, NULL, 0, {NULL, -1, -1, lineno, lines[n], (size_t)len, NULL, 0},
-                                 &rt->out};
+                                 NULL};
             n++;
         }
         if (n == 0) continue;
@@ -95,6 +97,15 @@ int sp_run_stdio(sp_runtime *rt) {
             if (s.outs[i] && fflush(s.outs[i]) != 0) s.rc = SP_EXIT_UNAVAILABLE;
         if (s.rc == SP_EXIT_OK && rt->def->committed) rt->def->committed(rt->state);
         atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+    }
+    /* the input has ended: the stage's own work (a poller) until it is done */
+    while (!sp_stop_requested && s.rc == SP_EXIT_OK && rt->def->tick) {
+        int busy = sp_runtime_tick(rt, emit, &s);
+        for (i = 0; i < rt->cfg.n_outputs; i++)
+            if (s.outs[i] && fflush(s.outs[i]) != 0) s.rc = SP_EXIT_UNAVAILABLE;
+        if (s.rc == SP_EXIT_OK && rt->def->committed) rt->def->committed(rt->state);
+        atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+        if (busy <= 0) break;
     }
     if (ferror(stdin)) {
         sp_log(SP_LOG_ERROR, "read_failed", "cannot read stdin: %s", strerror(errno));
