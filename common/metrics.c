@@ -55,6 +55,14 @@ static void sb_printf(strbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
+static char *(*m_extra)(void *arg);
+static void *m_extra_arg;
+
+void sp_metrics_extra(char *(*render)(void *arg), void *arg) {
+    m_extra = render;
+    m_extra_arg = arg;
+}
+
 static void counter(strbuf *b, const char *name, const char *help, uint64_t v) {
     sb_printf(b, "# HELP storypipe_%s %s\n# TYPE storypipe_%s counter\nstorypipe_%s{stage=\"%s\"} %llu\n",
               name, help, name, name, m_stage, (unsigned long long)v);
@@ -89,6 +97,11 @@ char *sp_metrics_render(void) {
     sb_printf(&b, "# HELP storypipe_in_flight Inputs consumed but not yet acknowledged.\n"
                   "# TYPE storypipe_in_flight gauge\nstorypipe_in_flight{stage=\"%s\"} %lld\n",
               m_stage, (long long)atomic_load(&sp_stats.in_flight));
+    if (m_extra) { /* the stage's own series */
+        char *x = m_extra(m_extra_arg);
+        if (x) sb_printf(&b, "%s", x);
+        free(x);
+    }
     return b.s;
 }
 

@@ -38,6 +38,10 @@ int sp_metrics_start(const char *stage, const char *const *outputs, int n_output
                      const char *addr, int port);
 void sp_metrics_stop(void);
 
+/* A stage's own series: render(arg) returns malloc'ed Prometheus text to
+ * append (called from the HTTP thread: it must lock what it reads). */
+void sp_metrics_extra(char *(*render)(void *arg), void *arg);
+
 /* Render the Prometheus text into a malloc'ed string (for tests and --stdio). */
 char *sp_metrics_render(void);
 

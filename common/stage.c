@@ -51,14 +51,20 @@ void sp_emit_dead_letter(sp_outbox *ob, const char *stage, const sp_fail *fail, 
     sp_metrics_dead_letter(fail->reason);
 }
 
-void sp_outbox_clear(sp_outbox *ob) {
-    for (size_t i = 0; i < ob->n; i++) {
+void sp_outbox_truncate(sp_outbox *ob, size_t n) {
+    for (size_t i = n; i < ob->n; i++) {
         free(ob->v[i].key);
         free(ob->v[i].owned);
         json_decref(ob->v[i].value);
     }
-    ob->n = 0;
+    if (n < ob->n) ob->n = n;
 }
+
+void sp_outbox_clear(sp_outbox *ob) { sp_outbox_truncate(ob, 0); }
+
+static int stdio_mode;
+
+int sp_stage_stdio(void) { return stdio_mode; }
 
 void sp_fail_set(sp_fail *f, const char *reason, const char *fmt, ...) {
     va_list ap;
@@ -264,6 +270,7 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    stdio_mode = rt.cfg.stdio;
     if (def->init && (rc = def->init(&rt.state)) != 0) {
         sp_config_free(&rt.cfg);
         return rc;

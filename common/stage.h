@@ -61,6 +61,11 @@ void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value);
 void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, const char *data,
                  size_t len);
 void sp_outbox_clear(sp_outbox *ob);
+/* Drop the outputs after the first n. */
+void sp_outbox_truncate(sp_outbox *ob, size_t n);
+
+/* 1 when the stage runs as a --stdio filter (for init and the hooks). */
+int sp_stage_stdio(void);
 
 /* Why an input is dead-lettered: a machine-readable reason code
  * ([a-z][a-z0-9_]*) and a human-readable detail. */

@@ -126,6 +126,35 @@ char *sp_base64_encode(const void *data, size_t len) {
     return out;
 }
 
+void *sp_base64_decode(const char *s, size_t len, size_t *out_len) {
+    unsigned char *out = sp_xmalloc(len / 4 * 3 + 3), *o = out;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int d;
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') d = c - 'A';
+        else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') d = c - '0' + 52;
+        else if (c == '+') d = 62;
+        else if (c == '/') d = 63;
+        else if (c == '=') break;
+        else if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
+        else {
+            free(out);
+            return NULL;
+        }
+        v = v << 6 | (unsigned)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            *o++ = (unsigned char)(v >> bits);
+        }
+    }
+    *out_len = (size_t)(o - out);
+    return out;
+}
+
 char *sp_read_file(const char *path, size_t max, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     size_t cap = 65536, n = 0;

@@ -28,6 +28,9 @@ size_t sp_utf8_encode(uint32_t cp, char out[4]);
 
 /* Base64 (RFC 4648, padded). Returns a malloc'ed NUL-terminated string. */
 char *sp_base64_encode(const void *data, size_t len);
+/* The bytes of base64 text (white space skipped, padding optional); malloc'ed,
+ * *out_len bytes; NULL when it holds another character. */
+void *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 
 /* Read a whole file (or stdin for "-") into a malloc'ed buffer, NUL-terminated.
  * Returns NULL and sets errno on failure or when it exceeds max bytes (EFBIG). */

@@ -15,31 +15,162 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "eml.h"
 #include "ids.h"
+#include "log.h"
+#include "metrics.h"
+#include "poller.h"
+#include "redis.h"
 #include "url.h"
 #include "util.h"
 #include "version.h"
 
 #define FETCH_MAX_BYTES (16u << 20)
 
-fetch_options fetch_opts = {"."};
+fetch_options fetch_opts = {".", "redis://127.0.0.1:6379/0", "sp:", NULL, NULL, "300", "3600", NULL,
+                             "60000", "4", "10", "16777216", NULL};
 
 typedef struct fetcher {
     char root[PATH_MAX]; /* resolved --file-root */
+    poller *poller;      /* the sources polled over HTTP */
+    json_t *startup;     /* --sources FILE records the transform emits at the first tick */
 } fetcher;
+
+static int int_opt(const char *name, const char *v, long lo, long hi, long *out) {
+    if (sp_parse_int(v, lo, hi, out) == 0) return 0;
+    fprintf(stderr, "storypipe-fetcher: invalid --%s '%s' (%ld to %ld)\n", name, v, lo, hi);
+    return -1;
+}
+
+/* The records of --sources FILE (JSON Lines; blank lines and # comments
+ * skipped): those to poll go to the poller, the others wait for the first
+ * tick. */
+static int load_sources(fetcher *f, const char *path) {
+    size_t len;
+    char *text = sp_read_file(path, 64u << 20, &len), *line, *save = NULL;
+    long n = 0;
+    if (text == NULL) {
+        fprintf(stderr, "storypipe-fetcher: --sources %s: %s\n", path, strerror(errno));
+        return SP_EXIT_UNAVAILABLE;
+    }
+    f->startup = json_array();
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_error_t err;
+        json_t *rec;
+        sp_fail fail;
+        n++;
+        while (*line == ' ' || *line == '\t') line++;
+        if (*line == '\0' || *line == '#' || *line == '\r') continue;
+        if ((rec = json_loads(line, 0, &err)) == NULL || !json_is_object(rec)) {
+            fprintf(stderr, "storypipe-fetcher: %s:%ld: not a JSON object (%s)\n", path, n, rec ? "" : err.text);
+            json_decref(rec);
+            free(text);
+            return SP_EXIT_DATAERR;
+        }
+        if (poller_kind(json_string_value(json_object_get(rec, "kind")) ? json_string_value(json_object_get(rec, "kind")) : "")) {
+            if (poller_set(f->poller, rec, &fail) != 0) {
+                fprintf(stderr, "storypipe-fetcher: %s:%ld: %s\n", path, n, fail.detail);
+                json_decref(rec);
+                free(text);
+                return SP_EXIT_CONFIG;
+            }
+            json_decref(rec);
+        } else {
+            json_array_append_new(f->startup, rec);
+        }
+    }
+    free(text);
+    return 0;
+}
 
 int fetch_init(void **state) {
     fetcher *f = calloc(1, sizeof *f);
+    long timeout, per_host, rate, max_body, interval, overlap;
+    http_options h;
+    poller_options po;
+    int rc;
     if (realpath(fetch_opts.file_root, f->root) == NULL) {
         fprintf(stderr, "storypipe-fetcher: --file-root %s: %s\n", fetch_opts.file_root, strerror(errno));
         free(f);
         return SP_EXIT_USAGE;
     }
+    if (int_opt("http-timeout-ms", fetch_opts.timeout_ms, 100, 3600000, &timeout) ||
+        int_opt("host-concurrency", fetch_opts.per_host, 1, 1000, &per_host) ||
+        int_opt("host-rate", fetch_opts.host_rate, 1, 100000, &rate) ||
+        int_opt("max-body-bytes", fetch_opts.max_body, 1024, 1L << 30, &max_body) ||
+        int_opt("poll-interval", fetch_opts.interval_s, 1, 30 * 86400, &interval) ||
+        int_opt("overlap", fetch_opts.overlap_s, 0, 30 * 86400, &overlap)) {
+        free(f);
+        return SP_EXIT_USAGE;
+    }
+    if (!sp_redis_url_valid(fetch_opts.redis_url)) {
+        fprintf(stderr, "storypipe-fetcher: invalid --redis URL '%s'\n", fetch_opts.redis_url);
+        free(f);
+        return SP_EXIT_USAGE;
+    }
+    http_options_default(&h);
+    h.timeout_ms = timeout;
+    h.per_host = (int)per_host;
+    h.host_rate = (double)rate;
+    h.max_body = (size_t)max_body;
+    if (fetch_opts.user_agent) h.user_agent = fetch_opts.user_agent;
+    po = (poller_options){fetch_opts.redis_url, fetch_opts.key_prefix, fetch_opts.once != NULL || sp_stage_stdio(),
+                          overlap, interval, 3, fetch_opts.allow_private != NULL, "fetcher"};
+    f->poller = poller_new(&po, &h);
+    sp_metrics_extra(poller_metrics, f->poller);
+    if (fetch_opts.sources_file && (rc = load_sources(f, fetch_opts.sources_file)) != 0) {
+        fetch_fini(f);
+        return rc;
+    }
     *state = f;
     return 0;
 }
 
-void fetch_fini(void *state) { free(state); }
+void fetch_fini(void *state) {
+    fetcher *f = state;
+    if (f == NULL) return;
+    sp_metrics_extra(NULL, NULL);
+    poller_free(f->poller);
+    json_decref(f->startup);
+    free(f);
+}
+
+int fetch_tick(void *state, sp_outbox *out) {
+    fetcher *f = state;
+    if (f->startup) { /* the --sources FILE records that are documents */
+        size_t i;
+        json_t *rec;
+        json_array_foreach(f->startup, i, rec) {
+            sp_fail fail;
+            sp_input in = {NULL, -1, -1, 0, NULL, 0, NULL, 0};
+            size_t before = out->n;
+            memset(&fail, 0, sizeof fail);
+            if (fetch_transform(f, rec, &in, out, &fail) != SP_OK) {
+                char *text = json_dumps(rec, JSON_COMPACT);
+                sp_outbox_truncate(out, before);
+                sp_emit_dead_letter(out, "fetcher", &fail, json_string_value(json_object_get(rec, "id")), text,
+                                    strlen(text));
+                free(text);
+            }
+        }
+        json_decref(f->startup);
+        f->startup = NULL;
+        return 1;
+    }
+    return poller_tick(f->poller, out);
+}
+
+void fetch_committed(void *state) { poller_committed(((fetcher *)state)->poller); }
+
+void fetch_aborted(void *state) { poller_aborted(((fetcher *)state)->poller); }
+
+void fetch_tombstone(void *state, const char *key, size_t key_len) {
+    char *id = sp_xstrndup(key, key_len);
+    poller_remove(((fetcher *)state)->poller, id);
+    sp_log(SP_LOG_INFO, "source_removed", "source %s removed (a tombstone on the sources topic)", id);
+    free(id);
+}
 
 /* Read a file source: a regular file below the file root, at most
  * FETCH_MAX_BYTES. NULL with `fail` set otherwise. */
@@ -89,7 +220,7 @@ static char *read_source_file(fetcher *f, const char *path, size_t *len, sp_fail
 }
 
 /* The fields every raw document has, filled from the source record. */
-static json_t *raw_base(json_t *source, const char *url) {
+json_t *fetch_raw_base(json_t *source, const char *url) {
     char ts[40];
     json_t *src = json_pack("{s:O, s:O, s:o}", "id", json_object_get(source, "id"), "kind",
                             json_object_get(source, "kind"), "name",
@@ -106,7 +237,7 @@ static json_t *raw_base(json_t *source, const char *url) {
     return doc;
 }
 
-static void emit_doc(sp_outbox *out, json_t *doc, const char *doc_id) {
+void fetch_emit_doc(sp_outbox *out, json_t *doc, const char *doc_id) {
     json_object_set_new(doc, "doc_id", json_string(doc_id));
     sp_emit(out, 0, doc_id, doc);
 }
@@ -133,17 +264,16 @@ static json_t *int_array(json_t *a) {
     return out;
 }
 
-static int is_wp_post(json_t *v) {
+int fetch_is_wp_post(json_t *v) {
     return json_is_object(v) && json_is_integer(json_object_get(v, "id")) && rendered(v, "content");
 }
 
-static sp_result wp_post(json_t *source, json_t *post, sp_outbox *out, sp_fail *fail) {
+void fetch_wp_post(json_t *source, json_t *post, sp_outbox *out) {
     const char *link = json_string_value(json_object_get(post, "link"));
     const char *guid = rendered(post, "guid");
     const char *slug = json_string_value(json_object_get(post, "slug"));
-    json_t *doc = raw_base(source, link);
+    json_t *doc = fetch_raw_base(source, link);
     char doc_id[SP_ID_LEN];
-    (void)fail;
 
     json_object_set_new(doc, "content_type", json_string("text/html"));
     json_object_set_new(doc, "body", json_string(rendered(post, "content")));
@@ -159,8 +289,7 @@ static sp_result wp_post(json_t *source, json_t *post, sp_outbox *out, sp_fail *
                                   int_array(json_object_get(post, "tags"))));
     /* the guid is WordPress's permanent id of a post; the link can change */
     sp_id2("wp", guid ? guid : link ? link : json_string_value(json_object_get(doc, "body")), doc_id);
-    emit_doc(out, doc, doc_id);
-    return SP_OK;
+    fetch_emit_doc(out, doc, doc_id);
 }
 
 static sp_result from_content(json_t *source, const char *content, size_t len, const char *format,
@@ -176,16 +305,16 @@ static sp_result from_content(json_t *source, const char *content, size_t len, c
         json_t *v = json_loadb(content, len, 0, &err), *post;
         size_t i;
         sp_result r = SP_OK;
-        if (v && is_wp_post(v)) {
-            r = wp_post(source, v, out, fail);
+        if (v && fetch_is_wp_post(v)) {
+            fetch_wp_post(source, v, out);
         } else if (json_is_array(v) && json_array_size(v) > 0) {
             json_array_foreach(v, i, post) {
-                if (!is_wp_post(post)) {
+                if (!fetch_is_wp_post(post)) {
                     sp_fail_set(fail, "invalid_value", "item %zu of the list is not a WordPress post", i);
                     r = SP_REJECT;
                     break;
                 }
-                wp_post(source, post, out, fail);
+                fetch_wp_post(source, post, out);
             }
         } else if (strcmp(format, "wordpress_json") == 0 || v != NULL) {
             sp_fail_set(fail, "invalid_value", "not a WordPress REST API post%s%s", v ? "" : ": ", v ? "" : err.text);
@@ -197,7 +326,7 @@ static sp_result from_content(json_t *source, const char *content, size_t len, c
         return r;
     }
 as_text:
-    doc = raw_base(source, url);
+    doc = fetch_raw_base(source, url);
     json_object_set_new(doc, "content_type",
                         json_string(strcmp(format, "html") == 0 || (strcmp(format, "auto") == 0 && *p == '<')
                                         ? "text/html" : "text/plain"));
@@ -210,7 +339,36 @@ as_text:
         sp_id_hex(sp_hash64(content, len), h);
         sp_id2("content", h, doc_id);
     }
-    emit_doc(out, doc, doc_id);
+    fetch_emit_doc(out, doc, doc_id);
+    return SP_OK;
+}
+
+/* An e-mail message: its text part (or HTML part) is the document, its
+ * subject the title, its date the publication time. The id is stable: the
+ * Message-ID, else the bytes' hash, so the same message ingested twice is
+ * the same document. */
+static sp_result from_eml(json_t *source, const char *raw, size_t len, sp_outbox *out, sp_fail *fail) {
+    eml_message m;
+    char err[48], detail[256], doc_id[SP_ID_LEN];
+    json_t *doc;
+    if (eml_parse(raw, len, &m, err, detail) != 0) {
+        sp_fail_set(fail, err, "%s", detail);
+        return SP_REJECT;
+    }
+    doc = fetch_raw_base(source, json_string_value(json_object_get(source, "url")));
+    json_object_set_new(doc, "content_type", json_string(m.content_type));
+    json_object_set_new(doc, "body", json_stringn(m.body, m.body_len));
+    if (m.subject) json_object_set_new(doc, "title", json_string(m.subject));
+    if (m.date) json_object_set_new(doc, "published_at", json_string(m.date));
+    if (m.message_id) {
+        sp_id2("message-id", m.message_id, doc_id);
+    } else {
+        char h[SP_ID_LEN];
+        sp_id_hex(sp_hash64(raw, len), h);
+        sp_id2("content", h, doc_id);
+    }
+    eml_free(&m);
+    fetch_emit_doc(out, doc, doc_id);
     return SP_OK;
 }
 
@@ -239,6 +397,30 @@ sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_ou
         sp_fail_set(fail, "invalid_value", "unknown format '%s'", format);
         return SP_REJECT;
     }
+    if (poller_kind(kind)) { /* polled over HTTP: kept, and fetched by the ticks */
+        return poller_set(((fetcher *)state)->poller, source, fail) == 0 ? SP_OK : SP_REJECT;
+    }
+    if (strcmp(kind, "eml") == 0) { /* a newsletter: an e-mail message */
+        json_t *b64 = json_object_get(source, "content_base64");
+        const char *path = json_string_value(json_object_get(source, "path"));
+        size_t len;
+        char *raw;
+        sp_result r;
+        if (json_is_string(b64)) {
+            if ((raw = sp_base64_decode(json_string_value(b64), json_string_length(b64), &len)) == NULL) {
+                sp_fail_set(fail, "invalid_value", "content_base64 is not base64");
+                return SP_REJECT;
+            }
+        } else if (path && *path) {
+            if ((raw = read_source_file(state, path, &len, fail)) == NULL) return SP_REJECT;
+        } else {
+            sp_fail_set(fail, "missing_field", "an eml source needs content_base64 or path");
+            return SP_REJECT;
+        }
+        r = from_eml(source, raw, len, out, fail);
+        free(raw);
+        return r;
+    }
     if (strcmp(kind, "inline") == 0) {
         json_t *c = sp_json_member(source, "content", JSON_STRING, 1, fail);
         if (c == NULL) return SP_REJECT;
@@ -264,6 +446,6 @@ sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_ou
         free(buf);
         return r;
     }
-    sp_fail_set(fail, "unsupported", "unknown source kind '%s' (file, inline)", kind);
+    sp_fail_set(fail, "unsupported", "unknown source kind '%s' (file, inline, eml, wordpress, wordpress_post, feed)", kind);
     return SP_REJECT;
 }

@@ -46,7 +46,10 @@ KCAT=(kcat -P -b "$STORYPIPE_BROKERS" -X message.max.bytes=33554432 -X enable.id
 files=() cur=""
 flush() {
   [ ${#files[@]} -gt 0 ] || return 0
-  "${KCAT[@]}" -t "news.$cur" "${files[@]}" 2>>"$T/kcat.log" || fail "kcat could not produce to news.$cur"
+  # news.sources is compacted: the broker takes keyed records only
+  local key=()
+  [ "$cur" = sources ] && key=(-k bad-input)
+  "${KCAT[@]}" "${key[@]}" -t "news.$cur" "${files[@]}" 2>>"$T/kcat.log" || fail "kcat could not produce to news.$cur"
   files=()
 }
 while IFS=$'\t' read -r topic send key path; do
