@@ -42,7 +42,7 @@ check "storypipe without a command" 64 "$BIN/storypipe"
 check "storypipe --help" 0 "$BIN/storypipe" --help
 has "storypipe --version" "^storypipe [0-9]" "$BIN/storypipe" --version
 check "storypipe unknown command" 64 "$BIN/storypipe" frobnicate
-for c in broker topics produce consume replay; do
+for c in broker topics produce consume replay sources ingest; do
   check "storypipe $c --help" 0 "$BIN/storypipe" "$c" --help
   check "storypipe $c bad flag" 64 "$BIN/storypipe" "$c" --nope
 done

@@ -738,6 +738,14 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- faults ----------------------------------------------------------------------------
 
+    def ok(self, default):
+        """A fault's successful answer: the post ?post=ID as the REST API gives
+        it (so a fetcher test can fetch a real post through a fault), else
+        `default`."""
+        pid = self.qint('post', 0)
+        p = self.site.posts.get(pid) if pid else None
+        return wp_json(self.post_json(p)) if p else json.dumps(default)
+
     def fault(self, name):
         site = self.site
         key = self.q('key', 'default')
@@ -749,7 +757,7 @@ class Handler(BaseHTTPRequestHandler):
                 ra = http_date(t0 + wait) if self.q('date') else str(wait)
                 return self.reply(429, wp_json({'code': 'too_many_requests', 'message': 'Too Many Requests',
                                                 'data': {'status': 429}}), headers=[('Retry-After', ra)])
-            return self.reply(200, json.dumps({'ok': True, 'after_seconds': wait}))
+            return self.reply(200, self.ok({'ok': True, 'after_seconds': wait}))
         if name in ('503-then-ok', '500-then-ok'):
             fails = self.qint('fails', 2)
             with site.lock:
@@ -766,7 +774,7 @@ class Handler(BaseHTTPRequestHandler):
                                                            '<p><a href="https://wordpress.org/support/article/faq-troubleshooting/">'
                                                            'Learn more about troubleshooting WordPress.</a></p>',
                                                 'data': {'status': 500}, 'additional_errors': []}))
-            return self.reply(200, json.dumps({'ok': True, 'attempt': n}))
+            return self.reply(200, self.ok({'ok': True, 'attempt': n}))
         if name == 'slow':
             return self.slow(float(self.q('seconds', '30')), self.q('mode', 'dribble'))
         if name == 'big':
@@ -777,7 +785,7 @@ class Handler(BaseHTTPRequestHandler):
             n = self.qint('n', 1)
             code = self.qint('code', 302)
             if n <= 0:
-                return self.reply(200, json.dumps({'ok': True, 'redirected': True}))
+                return self.reply(200, self.ok({'ok': True, 'redirected': True}))
             if self.q('to') and n == 1:
                 loc = self.q('to')
             else:
@@ -785,7 +793,7 @@ class Handler(BaseHTTPRequestHandler):
                 loc = '/fault/redirect?' + urllib.parse.urlencode([('n', n - 1)] + rest)
             return self.reply(code, '', ctype='text/html', headers=[('Location', loc)])
         if name == 'gzip':
-            body = wp_json([{'id': i, 'title': {'rendered': f'Gzipped {i}'}} for i in (1, 2, 3)])
+            body = self.ok(None) if self.qint('post', 0) else wp_json([{'id': i, 'title': {'rendered': f'Gzipped {i}'}} for i in (1, 2, 3)])
             return self.reply(200, gzip.compress(body.encode()), headers=[('Content-Encoding', 'gzip'), ('Vary', 'Accept-Encoding')])
         if name == 'invalid-json':
             kind = self.q('kind', 'truncated')
@@ -802,7 +810,7 @@ class Handler(BaseHTTPRequestHandler):
             want = '%s:%s' % (self.q('user', 'user'), self.q('pass', 'pass'))
             got = self.headers.get('Authorization', '')
             if got.startswith('Basic ') and got[6:].strip() == base64.b64encode(want.encode()).decode():
-                return self.reply(200, json.dumps({'ok': True, 'user': want.split(':')[0]}))
+                return self.reply(200, self.ok({'ok': True, 'user': want.split(':')[0]}))
             return self.rest_error(401, 'rest_not_logged_in', 'You are not currently logged in.',
                                    headers=[('WWW-Authenticate', 'Basic realm="storypipe fixture"')])
         if name == 'status':

@@ -49,7 +49,7 @@ TEST_KAFKA_OPTS=(-X consumer.session.timeout.ms=6000 -X consumer.heartbeat.inter
 svc_start() {
   local name=$1 bin=${1%@*}; shift
   local extra=()
-  [ "$bin" = deduper ] && extra=(--redis "$REDIS_URL")
+  case $bin in deduper | fetcher) extra=(--redis "$REDIS_URL") ;; esac
   "$STORYPIPE_BIN/storypipe-$bin" "${extra[@]}" "${TEST_KAFKA_OPTS[@]}" "$@" >>"$T/$name.out" 2>>"$T/$name.log" &
   SVC_PID[$name]=$!
 }

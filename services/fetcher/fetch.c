@@ -29,7 +29,7 @@
 #define FETCH_MAX_BYTES (16u << 20)
 
 fetch_options fetch_opts = {".", "redis://127.0.0.1:6379/0", "sp:", NULL, NULL, "300", "3600", NULL,
-                             "60000", "4", "10", "16777216", NULL};
+                             "60000", "4", "10", "16777216", NULL, "5", "1000"};
 
 typedef struct fetcher {
     char root[PATH_MAX]; /* resolved --file-root */
@@ -86,7 +86,7 @@ static int load_sources(fetcher *f, const char *path) {
 
 int fetch_init(void **state) {
     fetcher *f = calloc(1, sizeof *f);
-    long timeout, per_host, rate, max_body, interval, overlap;
+    long timeout, per_host, rate, max_body, interval, overlap, attempts, backoff;
     http_options h;
     poller_options po;
     int rc;
@@ -100,7 +100,9 @@ int fetch_init(void **state) {
         int_opt("host-rate", fetch_opts.host_rate, 1, 100000, &rate) ||
         int_opt("max-body-bytes", fetch_opts.max_body, 1024, 1L << 30, &max_body) ||
         int_opt("poll-interval", fetch_opts.interval_s, 1, 30 * 86400, &interval) ||
-        int_opt("overlap", fetch_opts.overlap_s, 0, 30 * 86400, &overlap)) {
+        int_opt("overlap", fetch_opts.overlap_s, 0, 30 * 86400, &overlap) ||
+        int_opt("http-attempts", fetch_opts.attempts, 1, 100, &attempts) ||
+        int_opt("http-backoff-ms", fetch_opts.backoff_ms, 1, 3600000, &backoff)) {
         free(f);
         return SP_EXIT_USAGE;
     }
@@ -114,6 +116,8 @@ int fetch_init(void **state) {
     h.per_host = (int)per_host;
     h.host_rate = (double)rate;
     h.max_body = (size_t)max_body;
+    h.max_attempts = (int)attempts;
+    h.backoff_ms = backoff;
     if (fetch_opts.user_agent) h.user_agent = fetch_opts.user_agent;
     po = (poller_options){fetch_opts.redis_url, fetch_opts.key_prefix, fetch_opts.once != NULL || sp_stage_stdio(),
                           overlap, interval, 3, fetch_opts.allow_private != NULL, "fetcher"};

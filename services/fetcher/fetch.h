@@ -19,6 +19,8 @@ typedef struct fetch_options {
     const char *host_rate;      /* new transfers a second to one host */
     const char *max_body;       /* bytes */
     const char *user_agent;
+    const char *attempts;       /* tries of one request */
+    const char *backoff_ms;     /* the first retry's delay */
 } fetch_options;
 
 extern fetch_options fetch_opts;

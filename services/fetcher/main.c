@@ -27,6 +27,10 @@ static const sp_option options[] = {
     {"host-rate", "N", "STORYPIPE_HOST_RATE", "new transfers a second to one host", &fetch_opts.host_rate},
     {"max-body-bytes", "N", "STORYPIPE_MAX_BODY_BYTES", "larger responses are refused", &fetch_opts.max_body},
     {"user-agent", "UA", "STORYPIPE_USER_AGENT", "the User-Agent of every request", &fetch_opts.user_agent},
+    {"http-attempts", "N", "STORYPIPE_HTTP_ATTEMPTS", "tries of a request (429, 5xx, time-outs, connection errors)",
+     &fetch_opts.attempts},
+    {"http-backoff-ms", "MS", "STORYPIPE_HTTP_BACKOFF_MS", "the first retry's delay, doubled each time, with jitter",
+     &fetch_opts.backoff_ms},
     {0},
 };
 

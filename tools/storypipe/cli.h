@@ -11,6 +11,8 @@ int cmd_topics(int argc, char **argv);
 int cmd_produce(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_sources(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
 
 /* The pipeline's topic names without prefix, NULL-terminated. */
 extern const char *const cli_pipeline_topics[];

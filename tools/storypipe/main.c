@@ -6,6 +6,8 @@
  *   storypipe produce   JSON Lines from stdin into a topic
  *   storypipe consume   a topic's messages to stdout as JSON Lines
  *   storypipe replay    reset a stage's consumer group to reprocess a topic
+ *   storypipe sources   the fetcher's sources on news.sources: add, list, remove
+ *   storypipe ingest    local files (text, HTML, .eml) into news.sources
  *   storypipe seen      the deduper's seen-state in Redis: stats, lookup, forget
  *
  * Each subcommand lives in its own file; this one only dispatches. */
@@ -31,6 +33,8 @@ static const struct {
     {"produce", cmd_produce, "send JSON Lines from stdin to a topic"},
     {"consume", cmd_consume, "print a topic's messages as JSON Lines"},
     {"replay", cmd_replay, "reset a consumer group's offsets to reprocess a topic"},
+    {"sources", cmd_sources, "the fetcher's sources: add (JSON Lines), list, remove"},
+    {"ingest", cmd_ingest, "send local files (text, HTML, .eml) to the pipeline as sources"},
     {"seen", cmd_seen, "the deduper's seen-state in Redis: stats, lookup URL, forget URL"},
 };
 
