@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     sp_log_level l = level <= 3 ? SP_LOG_ERROR : level <= 4 ? SP_LOG_WARN : level <= 6 ? SP_LOG_INFO : SP_LOG_DEBUG;
@@ -34,6 +35,24 @@ rd_kafka_conf_t *sp_kafka_conf(const char *brokers, const sp_prop *props, int n_
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+/* Whether every one of `topics` is in the cluster's metadata with its
+ * partitions. A new topic reaches the brokers' metadata caches a moment
+ * after CreateTopics answers; a client that asks in that moment is told
+ * the topic does not exist. */
+static int topics_visible(rd_kafka_t *rk, char *const *topics, int n) {
+    const rd_kafka_metadata_t *md;
+    int seen = 0;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < md->topic_cnt; k++)
+            if (strcmp(md->topics[k].topic, topics[i]) == 0 && !md->topics[k].err && md->topics[k].partition_cnt > 0) {
+                seen++;
+                break;
+            }
+    rd_kafka_metadata_destroy(md);
+    return seen == n;
 }
 
 int sp_kafka_create_topics(rd_kafka_t *rk, char *const *topics, int n, int partitions,
@@ -82,6 +101,10 @@ int sp_kafka_create_topics(rd_kafka_t *rk, char *const *topics, int n, int parti
         }
     }
     if (ev) rd_kafka_event_destroy(ev);
+    if (rc == 0) { /* created is not yet usable: wait until every broker's metadata has them */
+        int64_t end = sp_mono_ms() + timeout_ms;
+        while (!topics_visible(rk, topics, n) && sp_mono_ms() < end) sp_sleep_ms(100);
+    }
     rd_kafka_NewTopic_destroy_array(nt, (size_t)n);
     free(nt);
     rd_kafka_AdminOptions_destroy(opts);

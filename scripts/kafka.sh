@@ -32,7 +32,7 @@ fetch() {
 </project>
 POM
   mkdir -p "$LIBS"
-  (cd "$pom" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS")
+  (cd "$pom" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS" -Dstyle.color=never) >&2 # stdout carries only the address
   rm -rf "$pom"
   touch "$LIBS/.complete"
 }

@@ -194,6 +194,17 @@ $words = explode(' ', 'council budget river harbour festival election school bri
     'parliament startup airline factory vineyard stadium marathon volcano archive ferry ' .
     'tariff pension housing reservoir wildfire research robot tunnel forest coastline');
 
+// A paragraph of 72 words of its own, so that no two stories are near
+// duplicates of each other (the template around it is shared).
+function background($w) {
+    $out = array();
+    for ($i = 0; $i < 72; $i++) {
+        $word = $w("b$i");
+        $out[] = $i % 12 == 0 ? ucfirst($word) : ($i % 12 == 11 ? "$word." : $word);
+    }
+    return implode(' ', $out);
+}
+
 function story($n, $salt) {
     global $words;
     $w = function ($k) use ($words, $n, $salt) { return $words[crc32("$salt/$n/$k") % count($words)]; };
@@ -205,8 +216,9 @@ function story($n, $salt) {
         "<p>Work starts next spring. Residents can read <a href=\"https://example.org/reports/%d\">the full report</a> " .
         "and comment until the end of the month &amp; a public meeting follows.</p>\n" .
         "<ul>\n<li>Budget: %d million</li>\n<li>Story number %d (%s)</li>\n</ul>\n" .
+        "<p>%s</p>\n" .
         "<p>Reporting by the <em>storypipe</em> test desk.</p>",
-        $w(4), $w(5), $w(6), $w(7), $n, 10 + crc32("$salt/$n") % 90, $n, $salt);
+        $w(4), $w(5), $w(6), $w(7), $n, 10 + crc32("$salt/$n") % 90, $n, $salt, background($w));
     return array($title, $content);
 }
 

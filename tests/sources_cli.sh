@@ -59,7 +59,7 @@ grep -Eq '^mail-c +eml +\(content_base64, 38 bytes\) +-$' "$T/out" &&
   grep -Eq '^site-b +wordpress +https://news.example.org +600s$' "$T/out" || fail "sources list: $(cat "$T/out")"
 rc 0 "$SP" sources list --json
 [ "$(jq -r .id "$T/out" | tr '\n' ' ')" = "mail-c seed-a site-b " ] || fail "sources list --json: $(cat "$T/out")"
-jq -e 'select(.id == "site-b") | .schema_version == 1' "$T/out" >/dev/null || fail "schema_version not filled in"
+jq -se 'map(select(.id == "site-b")) | length == 1 and .[0].schema_version == 1' "$T/out" >/dev/null || fail "schema_version not filled in"
 $PY tests/schema_check.py source "$T/out" >/dev/null || fail "listed records do not match schemas/source.schema.json"
 ok
 
@@ -68,7 +68,7 @@ echo '{"id":"site-b","kind":"feed","url":"https://news.example.org/feed/","poll_
 rc 0 "$SP" sources add - <"$T/changed.jsonl"
 rc 0 "$SP" sources list --json
 [ "$(wc -l <"$T/out")" -eq 3 ] || fail "3 sources after a change, got: $(cat "$T/out")"
-jq -e 'select(.id == "site-b") | .kind == "feed" and .poll_interval_s == 60 and (has("auth") | not)' "$T/out" >/dev/null ||
+jq -se 'map(select(.id == "site-b")) | length == 1 and (.[0] | .kind == "feed" and .poll_interval_s == 60 and (has("auth") | not))' "$T/out" >/dev/null ||
   fail "the changed source: $(cat "$T/out")"
 rc 0 "$SP" sources list
 grep -Eq '^site-b +feed +https://news.example.org/feed/ +60s$' "$T/out" || fail "changed, sources list: $(cat "$T/out")"

@@ -34,6 +34,7 @@ typedef struct job {
     long retry_after_ms;
     size_t max_body;
     int too_large, forbidden;
+    char forbidden_addr[INET6_ADDRSTRLEN]; /* the address the SSRF guard refused */
 } job;
 
 typedef struct host {
@@ -250,7 +251,11 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
     job *j = arg;
     (void)purpose;
     if (!j->req.allow_private && private_address(&a->addr)) {
+        const void *ip = a->family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)&a->addr)->sin6_addr
+                                               : (const void *)&((const struct sockaddr_in *)&a->addr)->sin_addr;
         j->forbidden = 1;
+        if (inet_ntop(a->family, ip, j->forbidden_addr, sizeof j->forbidden_addr) == NULL)
+            snprintf(j->forbidden_addr, sizeof j->forbidden_addr, "?");
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype, a->protocol);
@@ -360,7 +365,12 @@ static void finished(http_engine *e, job *j, CURLcode rc) {
         else if (rc == CURLE_UNSUPPORTED_PROTOCOL) j->res.error = "forbidden_scheme";
         else retry = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_SEND_ERROR ||
                      rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
-        snprintf(j->res.detail, sizeof j->res.detail, "%s", curl_easy_strerror(rc));
+        if (j->forbidden)
+            snprintf(j->res.detail, sizeof j->res.detail,
+                     "refused to connect to %s: a private, loopback or link-local address "
+                     "(allow_private on the source, or --allow-private)", j->forbidden_addr);
+        else
+            snprintf(j->res.detail, sizeof j->res.detail, "%s", curl_easy_strerror(rc));
     } else if (status == 429 || status >= 500) {
         retry = 1;
         snprintf(j->res.detail, sizeof j->res.detail, "HTTP %ld", status);

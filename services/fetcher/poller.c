@@ -260,7 +260,7 @@ static void wp_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (page %d, %d attempts)", s->url, r->detail, s->page, r->attempts);
+        poll_failed(p, s, error_class(r), "%s: %s (page %d, %d attempt%s)", s->url, r->detail, s->page, r->attempts, r->attempts == 1 ? "" : "s");
         return;
     }
     if (r->status == 404 && !s->rest_route && s->page == 1) { /* no pretty permalinks: ?rest_route= */
@@ -399,7 +399,7 @@ static void feed_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (%d attempts)", s->url, r->detail, r->attempts);
+        poll_failed(p, s, error_class(r), "%s: %s (%d attempt%s)", s->url, r->detail, r->attempts, r->attempts == 1 ? "" : "s");
         return;
     }
     if (r->status == 304) {
@@ -472,7 +472,7 @@ static void post_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (%d attempts)", s->url, r->detail, r->attempts);
+        poll_failed(p, s, error_class(r), "%s: %s (%d attempt%s)", s->url, r->detail, r->attempts, r->attempts == 1 ? "" : "s");
         return;
     }
     if (r->status != 200) {
