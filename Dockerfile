@@ -13,7 +13,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       librdkafka-dev libjansson-dev libcurl4-openssl-dev libhiredis-dev \
-      libmicrohttpd-dev libxxhash-dev \
+      libmicrohttpd-dev libxxhash-dev libgmime-3.0-dev libxml2-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -29,6 +29,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libjansson4 libcurl4 libhiredis0.14 libmicrohttpd12 libxxhash0 \
+      libgmime-3.0-0 libxml2 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system storypipe \
