@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,7 +121,8 @@ int fetch_init(void **state) {
     h.backoff_ms = backoff;
     if (fetch_opts.user_agent) h.user_agent = fetch_opts.user_agent;
     po = (poller_options){fetch_opts.redis_url, fetch_opts.key_prefix, fetch_opts.once != NULL || sp_stage_stdio(),
-                          overlap, interval, 3, fetch_opts.allow_private != NULL, "fetcher"};
+                          overlap, interval, 3, fetch_opts.allow_private != NULL, "fetcher", f->root,
+                          fetch_local_file, f};
     f->poller = poller_new(&po, &h);
     sp_metrics_extra(poller_metrics, f->poller);
     if (fetch_opts.sources_file && (rc = load_sources(f, fetch_opts.sources_file)) != 0) {
@@ -376,6 +378,32 @@ static sp_result from_eml(json_t *source, const char *raw, size_t len, sp_outbox
     return SP_OK;
 }
 
+/* A local file's document: an e-mail message (eml), or text or HTML. */
+static sp_result from_file(fetcher *f, json_t *source, const char *path, const char *format, int eml,
+                           sp_outbox *out, sp_fail *fail) {
+    size_t len;
+    char *buf = read_source_file(f, path, &len, fail);
+    sp_result r;
+    if (buf == NULL) return SP_REJECT;
+    if (eml) {
+        r = from_eml(source, buf, len, out, fail);
+    } else if (!sp_utf8_valid(buf, len) || memchr(buf, 0, len)) {
+        sp_fail_set(fail, "invalid_utf8", "%s is not UTF-8 text", path);
+        r = SP_REJECT;
+    } else {
+        r = from_content(source, buf, len, format, out, fail);
+    }
+    free(buf);
+    return r;
+}
+
+sp_result fetch_local_file(void *state, json_t *source, const char *path, sp_outbox *out, sp_fail *fail) {
+    const char *format = json_string_value(json_object_get(source, "format"));
+    size_t n = strlen(path);
+    int eml = n > 4 && strcasecmp(path + n - 4, ".eml") == 0;
+    return from_file(state, source, path, format ? format : "auto", eml, out, fail);
+}
+
 sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_outbox *out,
                           sp_fail *fail) {
     const char *id = sp_json_string(source, "id", 1, fail);
@@ -432,24 +460,13 @@ sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_ou
     }
     if (strcmp(kind, "file") == 0) {
         const char *path = sp_json_string(source, "path", 1, fail);
-        size_t len;
-        char *buf;
-        sp_result r;
         if (path == NULL) return SP_REJECT;
         if (*path == '\0') {
             sp_fail_set(fail, "invalid_value", "path is empty");
             return SP_REJECT;
         }
-        if ((buf = read_source_file(state, path, &len, fail)) == NULL) return SP_REJECT;
-        if (!sp_utf8_valid(buf, len) || memchr(buf, 0, len)) {
-            sp_fail_set(fail, "invalid_utf8", "%s is not UTF-8 text", path);
-            r = SP_REJECT;
-        } else {
-            r = from_content(source, buf, len, format, out, fail);
-        }
-        free(buf);
-        return r;
+        return from_file(state, source, path, format, 0, out, fail);
     }
-    sp_fail_set(fail, "unsupported", "unknown source kind '%s' (file, inline, eml, wordpress, wordpress_post, feed)", kind);
+    sp_fail_set(fail, "unsupported", "unknown source kind '%s' (file, inline, eml, wordpress, wordpress_post, feed, directory)", kind);
     return SP_REJECT;
 }

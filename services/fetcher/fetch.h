@@ -44,5 +44,9 @@ void fetch_emit_doc(sp_outbox *out, json_t *doc, const char *doc_id);
 int fetch_is_wp_post(json_t *v);
 /* Emit the raw document of a WordPress REST API post. */
 void fetch_wp_post(json_t *source, json_t *post, sp_outbox *out);
+/* Emit the document of one local file below --file-root: an e-mail message
+ * when its name ends in .eml, else UTF-8 text or HTML (the source's format).
+ * For directory sources (poller.c); `state` is the fetcher's. */
+sp_result fetch_local_file(void *state, json_t *source, const char *path, sp_outbox *out, sp_fail *fail);
 
 #endif

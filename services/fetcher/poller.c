@@ -10,9 +10,14 @@
  * and emitted again. */
 #include "poller.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "feed.h"
@@ -28,10 +33,10 @@
 #define MIN_PER_PAGE 10
 
 enum { E_TIMEOUT, E_TOO_LARGE, E_FORBIDDEN, E_REDIRECTS, E_TLS, E_NETWORK, E_SERVER, E_UNAUTHORIZED, E_HTTP,
-       E_INVALID, E_REDIS, E_COUNT };
+       E_INVALID, E_REDIS, E_NOT_FOUND, E_COUNT };
 static const char *const error_names[E_COUNT] = {"timeout",     "too_large", "forbidden_address", "too_many_redirects",
                                                  "tls",         "network",   "server_error",      "unauthorized",
-                                                 "http_error",  "invalid_response", "redis_unavailable"};
+                                                 "http_error",  "invalid_response", "redis_unavailable", "not_found"};
 
 typedef struct psource {
     struct psource *next;
@@ -494,6 +499,109 @@ static void post_done(void *arg, http_result *r) {
     poll_ok(p, s);
 }
 
+/* ---- directories ------------------------------------------------------------- */
+
+typedef struct dir_file {
+    char *name;
+    char mark[48]; /* "size:mtime_ns": a file whose mark changed is read again */
+} dir_file;
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(((const dir_file *)a)->name, ((const dir_file *)b)->name);
+}
+
+/* A file being written is not ready: writers put it in place by a rename,
+ * from a name hidden (.name) or ending in .tmp, as in a Maildir. */
+static int ready_name(const char *name) {
+    size_t n = strlen(name);
+    return name[0] != '.' && !(n >= 4 && strcmp(name + n - 4, ".tmp") == 0) && name[n - 1] != '~';
+}
+
+/* One poll of a directory source: every regular file whose mark differs
+ * from the one in Redis, in name order, read by the fetcher (read_file);
+ * an unreadable file is dead-lettered once (until it changes). The marks
+ * wait for the commit like the WordPress seen-marks. */
+static void dir_poll(poller *p, psource *s) {
+    char dir[PATH_MAX * 2], key[256];
+    dir_file *files = NULL;
+    size_t n = 0, cap = 0, i;
+    struct dirent *e;
+    redisReply *seen = NULL;
+    DIR *d;
+    const char *path = s->url; /* for a directory: its path */
+
+    snprintf(dir, sizeof dir, "%s%s%s", path[0] == '/' ? "" : p->o.file_root, path[0] == '/' ? "" : "/", path);
+    if ((d = opendir(dir)) == NULL) {
+        poll_failed(p, s, E_NOT_FOUND, "%s: %s", path, strerror(errno));
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char full[PATH_MAX * 3];
+        struct stat st;
+        if (!ready_name(e->d_name)) continue;
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (n == cap) files = sp_xrealloc(files, (cap = cap ? cap * 2 : 64) * sizeof *files);
+        files[n].name = sp_xstrdup(e->d_name);
+        snprintf(files[n].mark, sizeof files[n].mark, "%lld:%lld%09ld", (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+        n++;
+    }
+    closedir(d);
+    qsort(files, n, sizeof *files, by_name);
+    state_key(p, s, key, sizeof key);
+    if (n > 0) {
+        const char **argv = sp_xmalloc((n + 2) * sizeof *argv);
+        char **fields = sp_xmalloc(n * sizeof *fields);
+        argv[0] = "HMGET";
+        argv[1] = key;
+        for (i = 0; i < n; i++) {
+            size_t len = strlen(files[i].name) + 2;
+            fields[i] = sp_xmalloc(len);
+            snprintf(fields[i], len, "f%s", files[i].name);
+            argv[i + 2] = fields[i];
+        }
+        if (redis_ok(p)) seen = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
+        for (i = 0; i < n; i++) free(fields[i]);
+        free(fields);
+        free(argv);
+    }
+    if (n > 0 && (seen == NULL || seen->type != REDIS_REPLY_ARRAY || seen->elements != n)) {
+        if (seen) freeReplyObject(seen);
+        redis_drop(p);
+        poll_failed(p, s, E_REDIS, "Redis unavailable: the poll is tried again later");
+    } else {
+        for (i = 0; i < n; i++) {
+            char rel[PATH_MAX * 2], field[PATH_MAX];
+            sp_fail fail;
+            size_t before = p->out->n;
+            if (seen->element[i]->type == REDIS_REPLY_STRING && strcmp(seen->element[i]->str, files[i].mark) == 0)
+                continue;
+            snprintf(rel, sizeof rel, "%s/%s", path, files[i].name);
+            snprintf(field, sizeof field, "f%s", files[i].name);
+            memset(&fail, 0, sizeof fail);
+            if (p->o.read_file(p->o.read_arg, s->rec, rel, p->out, &fail) == SP_OK) {
+                pthread_mutex_lock(&p->lock);
+                s->docs++;
+                pthread_mutex_unlock(&p->lock);
+            } else {
+                char detail[sizeof fail.detail];
+                sp_outbox_truncate(p->out, before);
+                snprintf(detail, sizeof detail, "%s", fail.detail);
+                if (strstr(detail, rel) == NULL) /* the file's name first, once */
+                    snprintf(fail.detail, sizeof fail.detail, "%.200s: %.300s", rel, detail);
+                sp_log(SP_LOG_WARN, "fetch_failed", "source %s: %s", s->id, fail.detail);
+                sp_emit_dead_letter(p->out, p->o.stage, &fail, s->id, s->rec_text, strlen(s->rec_text));
+            }
+            pend(p, s, field, files[i].mark);
+        }
+        if (seen) freeReplyObject(seen);
+        poll_ok(p, s);
+    }
+    for (i = 0; i < n; i++) free(files[i].name);
+    free(files);
+}
+
 /* ---- polls --------------------------------------------------------------------- */
 
 static void start_poll(poller *p, psource *s) {
@@ -505,6 +613,10 @@ static void start_poll(poller *p, psource *s) {
     s->dirty = 0;
     s->page = 1;
     s->n_emitted = 0;
+    if (strcmp(s->kind, "directory") == 0) {
+        dir_poll(p, s);
+        return;
+    }
     if (strcmp(s->kind, "wordpress_post") != 0) {
         cursor = state_get(p, s, "cursor", &err);
         if (!err && strcmp(s->kind, "feed") == 0) {
@@ -608,7 +720,8 @@ void poller_aborted(poller *p) {
 /* ---- sources ------------------------------------------------------------------- */
 
 int poller_kind(const char *kind) {
-    return strcmp(kind, "wordpress") == 0 || strcmp(kind, "wordpress_post") == 0 || strcmp(kind, "feed") == 0;
+    return strcmp(kind, "wordpress") == 0 || strcmp(kind, "wordpress_post") == 0 || strcmp(kind, "feed") == 0 ||
+           strcmp(kind, "directory") == 0;
 }
 
 /* "user:password" from the record's auth: {"user", "password_env" |
@@ -669,7 +782,13 @@ int poller_set(poller *p, json_t *rec, sp_fail *fail) {
         sp_fail_set(fail, "invalid_value", "not a source to poll");
         return -1;
     }
-    if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+    if (strcmp(kind, "directory") == 0) { /* a path, kept where the others keep their URL */
+        url = json_string_value(json_object_get(rec, "path"));
+        if (url == NULL || *url == '\0') {
+            sp_fail_set(fail, "missing_field", "a directory source needs path");
+            return -1;
+        }
+    } else if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         sp_fail_set(fail, "invalid_value", "url must be an http or https URL");
         return -1;
     }

@@ -11,7 +11,9 @@
  * with the same modified time is not emitted again (per source, in Redis),
  * and the cursor advances page by page, once the page's documents are
  * committed. Feeds: RSS/Atom with If-None-Match/If-Modified-Since, an item
- * emitted again only when it changed. */
+ * emitted again only when it changed. Directories (newsletters dropped as
+ * files): every file new or changed (size, modification time) since the
+ * last poll, once. */
 #ifndef POLLER_H
 #define POLLER_H
 
@@ -29,6 +31,11 @@ typedef struct poller_options {
     long failing_after;       /* failed polls in a row before a source is reported failing */
     int allow_private;        /* every source may reach private addresses */
     const char *stage;        /* for dead letters */
+    /* directory sources: paths are taken from file_root, and each new or
+     * changed file is handed to read_file (which emits its document) */
+    const char *file_root;
+    sp_result (*read_file)(void *arg, json_t *source, const char *path, sp_outbox *out, sp_fail *fail);
+    void *read_arg;
 } poller_options;
 
 typedef struct poller poller;
@@ -41,7 +48,7 @@ void poller_free(poller *p);
 int poller_set(poller *p, json_t *source, sp_fail *fail);
 /* Forget a source. */
 void poller_remove(poller *p, const char *id);
-/* 1 for the kinds the poller handles (wordpress, wordpress_post, feed). */
+/* 1 for the kinds the poller handles (wordpress, wordpress_post, feed, directory). */
 int poller_kind(const char *kind);
 
 /* Run due polls and transfers for a moment; emit what came back. Returns 1

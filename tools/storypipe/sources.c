@@ -57,7 +57,8 @@ static void usage(FILE *f) {
                "  remove ID...   remove sources: a tombstone (the key, a null value) for each ID\n\n"
                "Kinds and their fields: file (path), inline (content), wordpress (url of the site),\n"
                "wordpress_post (url of the post's REST API URL), feed (url of an RSS/Atom feed),\n"
-               "eml (content_base64 of the .eml bytes, or path); optional: name, url, format\n"
+               "eml (content_base64 of the .eml bytes, or path), directory (path of a directory whose\n"
+               "new and changed files are documents, .eml files as e-mail); optional: name, url, format\n"
                "(auto|text|html|wordpress_json), poll_interval_s (1..2592000), per_page (1..100),\n"
                "allow_private, auth ({\"user\", \"password_env\" | \"password_file\"}).\n\n"
                "  -b, --brokers LIST     [STORYPIPE_BROKERS, 127.0.0.1:9092]\n"
@@ -170,9 +171,13 @@ done:
 
 /* ---- checking a record ------------------------------------------------------- */
 
-static int polled(const char *kind) {
+/* Kinds fetched over HTTP from their url. */
+static int over_http(const char *kind) {
     return strcmp(kind, "wordpress") == 0 || strcmp(kind, "wordpress_post") == 0 || strcmp(kind, "feed") == 0;
 }
+
+/* Kinds fetched again every poll_interval_s. */
+static int polled(const char *kind) { return over_http(kind) || strcmp(kind, "directory") == 0; }
 
 static int in(const char *s, const char *const *set) {
     for (; *set; set++)
@@ -239,7 +244,7 @@ static int check_record(json_t *rec, char *why, size_t n) {
                                          "url",            "path",     "content",        "content_base64",
                                          "format",         "poll_interval_s", "per_page", "allow_private",
                                          "auth",           NULL};
-    static const char *const kinds[] = {"file", "inline", "wordpress", "wordpress_post", "feed", "eml", NULL};
+    static const char *const kinds[] = {"file", "inline", "wordpress", "wordpress_post", "feed", "eml", "directory", NULL};
     static const char *const formats[] = {"auto", "text", "html", "wordpress_json", NULL};
     const char *key, *kind, *id;
     json_t *v;
@@ -254,7 +259,7 @@ static int check_record(json_t *rec, char *why, size_t n) {
     if (!plain(id)) return BAD("id must be non-empty, without control characters");
     if ((kind = json_string_value(json_object_get(rec, "kind"))) == NULL)
         return BAD(json_object_get(rec, "kind") ? "kind must be a string" : "kind is missing");
-    if (!in(kind, kinds)) return BAD("unknown kind '%s' (file, inline, wordpress, wordpress_post, feed, eml)", kind);
+    if (!in(kind, kinds)) return BAD("unknown kind '%s' (file, inline, wordpress, wordpress_post, feed, eml, directory)", kind);
     if ((v = json_object_get(rec, "name")) && !json_is_string(v)) return BAD("name must be a string");
     if ((v = json_object_get(rec, "path")) && (!json_is_string(v) || json_string_length(v) == 0))
         return BAD("path must be a non-empty string");
@@ -276,9 +281,10 @@ static int check_record(json_t *rec, char *why, size_t n) {
         return BAD("allow_private must be true or false");
     if ((v = json_object_get(rec, "auth")) && check_auth(v, why, n)) return -1;
 
-    if (strcmp(kind, "file") == 0 && !json_object_get(rec, "path")) return BAD("kind file needs path");
+    if ((strcmp(kind, "file") == 0 || strcmp(kind, "directory") == 0) && !json_object_get(rec, "path"))
+        return BAD("kind %s needs path", kind);
     if (strcmp(kind, "inline") == 0 && !json_object_get(rec, "content")) return BAD("kind inline needs content");
-    if (polled(kind)) {
+    if (over_http(kind)) {
         const char *url = json_string_value(json_object_get(rec, "url"));
         if (url == NULL) return BAD("kind %s needs url", kind);
         if (!http_url(url)) return BAD("url must be an http:// or https:// URL (kind %s)", kind);
