@@ -143,6 +143,11 @@ typedef struct sp_stage_def {
     /* 1: read the input partitions from the beginning at every assignment,
      * for a compacted topic the stage keeps a table of (news.sources). */
     int input_from_start;
+    /* Optional: the input partitions were taken away (a rebalance; what was
+     * done is committed by then). A stage keeping a table of its input
+     * forgets it here: the next assignment reads it again, and entries of
+     * partitions now another instance's are that instance's work. */
+    void (*revoked)(void *state);
     void (*fini)(void *state);
     /* Optional: handles modes that bypass the runtime (e.g. --html FILE).
      * Return -1 to go on with the runtime, else the exit code. */

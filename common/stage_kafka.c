@@ -247,6 +247,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         drop_queues(ks);
     }
     rd_kafka_assign(rk, NULL);
+    if (ks->rt->def->revoked) ks->rt->def->revoked(ks->rt->state);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {

@@ -36,6 +36,7 @@ typedef struct fetcher {
     char root[PATH_MAX]; /* resolved --file-root */
     poller *poller;      /* the sources polled over HTTP */
     json_t *startup;     /* --sources FILE records the transform emits at the first tick */
+    json_t *own;         /* --sources FILE records to poll: this instance's, whatever it is assigned */
 } fetcher;
 
 static int int_opt(const char *name, const char *v, long lo, long hi, long *out) {
@@ -56,6 +57,7 @@ static int load_sources(fetcher *f, const char *path) {
         return SP_EXIT_UNAVAILABLE;
     }
     f->startup = json_array();
+    f->own = json_array();
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         json_error_t err;
         json_t *rec;
@@ -76,7 +78,7 @@ static int load_sources(fetcher *f, const char *path) {
                 free(text);
                 return SP_EXIT_CONFIG;
             }
-            json_decref(rec);
+            json_array_append_new(f->own, rec);
         } else {
             json_array_append_new(f->startup, rec);
         }
@@ -139,6 +141,7 @@ void fetch_fini(void *state) {
     sp_metrics_extra(NULL, NULL);
     poller_free(f->poller);
     json_decref(f->startup);
+    json_decref(f->own);
     free(f);
 }
 
@@ -170,6 +173,18 @@ int fetch_tick(void *state, sp_outbox *out) {
 void fetch_committed(void *state) { poller_committed(((fetcher *)state)->poller); }
 
 void fetch_aborted(void *state) { poller_aborted(((fetcher *)state)->poller); }
+
+void fetch_revoked(void *state) {
+    fetcher *f = state;
+    size_t i;
+    json_t *rec;
+    poller_remove_all(f->poller);
+    json_array_foreach(f->own, i, rec) { /* those of --sources FILE stay (checked when loaded) */
+        sp_fail fail;
+        poller_set(f->poller, rec, &fail);
+    }
+    sp_log(SP_LOG_INFO, "sources_released", "news.sources partitions revoked: their sources released");
+}
 
 void fetch_tombstone(void *state, const char *key, size_t key_len) {
     char *id = sp_xstrndup(key, key_len);

@@ -32,6 +32,7 @@ int fetch_tick(void *state, sp_outbox *out);
 void fetch_committed(void *state);
 void fetch_aborted(void *state);
 void fetch_tombstone(void *state, const char *key, size_t key_len);
+void fetch_revoked(void *state);
 sp_result fetch_transform(void *state, json_t *source, const sp_input *in, sp_outbox *out,
                           sp_fail *fail);
 

@@ -47,6 +47,7 @@ static const sp_stage_def fetcher = {
     .aborted = fetch_aborted,
     .tombstone = fetch_tombstone,
     .input_from_start = 1,
+    .revoked = fetch_revoked,
     .fini = fetch_fini,
 };
 

@@ -842,6 +842,14 @@ void poller_remove(poller *p, const char *id) {
     if (s) poller_remove_source(p, s);
 }
 
+void poller_remove_all(poller *p) {
+    psource *s = p->sources, *next;
+    for (; s; s = next) {
+        next = s->next;
+        if (!s->removed) poller_remove_source(p, s);
+    }
+}
+
 poller *poller_new(const poller_options *o, const http_options *http) {
     poller *p = sp_xmalloc(sizeof *p);
     memset(p, 0, sizeof *p);

@@ -48,6 +48,8 @@ void poller_free(poller *p);
 int poller_set(poller *p, json_t *source, sp_fail *fail);
 /* Forget a source. */
 void poller_remove(poller *p, const char *id);
+/* Forget every source (the fetcher's share of news.sources was revoked). */
+void poller_remove_all(poller *p);
 /* 1 for the kinds the poller handles (wordpress, wordpress_post, feed, directory). */
 int poller_kind(const char *kind);
 
