@@ -6,6 +6,8 @@
 #   env_start                        exports STORYPIPE_BROKERS, REDIS_URL, T (temp dir)
 #   svc_start NAME[@TAG] [ARGS...]   starts storypipe-NAME, logs in $T/NAME[@TAG].log; pid in
 #                                    SVC_PID[NAME[@TAG]] (a tag tells two instances apart)
+#   fixture_start [ARGS...]          starts tests/http_fixture.py ARGS on a free port (stopped
+#                                    with the rest); its base URL in FIXTURE_URL
 #   count TOPIC                      committed messages in TOPIC
 #   wait_count TOPIC N SECONDS       wait until TOPIC has >= N messages
 set -euo pipefail
@@ -14,6 +16,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${STORYPIPE_BIN:=$ROOT/build/bin}"
 PY=/usr/bin/python3
 declare -A SVC_PID=()
+FIXTURE_PID=
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
@@ -33,6 +36,7 @@ env_stop() {
   set +e
   for name in "${!SVC_PID[@]}"; do kill -TERM "${SVC_PID[$name]}" 2>/dev/null; done
   for name in "${!SVC_PID[@]}"; do wait "${SVC_PID[$name]}" 2>/dev/null; done
+  [ -n "$FIXTURE_PID" ] && kill "$FIXTURE_PID" 2>/dev/null
   "$ROOT/scripts/kafka.sh" stop "$T/kafka"
   "$ROOT/scripts/redis.sh" stop "$T/redis"
   if [ "$rc" -ne 0 ]; then
@@ -55,6 +59,16 @@ svc_start() {
 }
 
 # Stop a service with SIGTERM; fails the test unless it exits 0.
+fixture_start() {
+  local port
+  port=$("$ROOT/scripts/free-port.sh")
+  $PY "$ROOT/tests/http_fixture.py" --port "$port" "$@" >"$T/http.out" 2>"$T/http.log" &
+  FIXTURE_PID=$!
+  for _ in $(seq 1 50); do grep -q listening "$T/http.out" && break; sleep 0.1; done
+  FIXTURE_URL="http://127.0.0.1:$port"
+  curl -sf "$FIXTURE_URL/wp-json/" >/dev/null || fail "the fixture server did not start: $(tail -3 "$T/http.log")"
+}
+
 svc_stop() {
   local rc=0
   kill -TERM "${SVC_PID[$1]}"

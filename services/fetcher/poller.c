@@ -45,6 +45,10 @@ typedef struct psource {
     int allow_private;
     long interval_s;
     int per_page, rest_route;
+    int max_per_page;      /* the source's per_page: what per_page grows back to */
+    char *v1;              /* WordPress: the validators of the poll's one page ("etag\nlast-modified\nurl") */
+    char *v1_sent;         /* ... as Redis had them when the poll started: sent if the URL is the same */
+    char *last_url;        /* the URL of the page last asked for */
     /* the poll */
     int polling;           /* a request of it is under way */
     int removed;           /* replaced or removed while polling: freed when its request returns */
@@ -204,7 +208,12 @@ static void poll_ok(poller *p, psource *s) {
     s->failures = 0;
     s->last_success = wall_s();
     pthread_mutex_unlock(&p->lock);
-    if (s->per_page < MAX_PER_PAGE) s->per_page = s->per_page * 2 > MAX_PER_PAGE ? MAX_PER_PAGE : s->per_page * 2;
+    if (s->per_page < s->max_per_page)
+        s->per_page = s->per_page * 2 > s->max_per_page ? s->max_per_page : s->per_page * 2;
+    /* a poll of one page that a conditional request can ask about next time */
+    if (s->v1 && !s->dirty) pend(p, s, "v1", s->v1);
+    free(s->v1);
+    s->v1 = NULL;
     schedule_next(p, s);
 }
 
@@ -302,6 +311,16 @@ static void wp_done(void *arg, http_result *r) {
         return;
     }
     posts = json_loadb(r->body, r->body_len, 0, &jerr);
+    if (s->page == 1 && (r->etag || r->last_modified) && json_is_array(posts) &&
+        (r->wp_total_pages == 1 || (r->wp_total_pages < 0 && (int)json_array_size(posts) < s->per_page))) {
+        /* the whole answer in one page: if it is unchanged next time, so is the site */
+        size_t len = (r->etag ? strlen(r->etag) : 0) + (r->last_modified ? strlen(r->last_modified) : 0) +
+                     strlen(s->last_url) + 3;
+        free(s->v1);
+        s->v1 = sp_xmalloc(len);
+        snprintf(s->v1, len, "%s\n%s\n%s", r->etag ? r->etag : "", r->last_modified ? r->last_modified : "",
+                 s->last_url);
+    }
     if (!json_is_array(posts)) {
         poll_failed(p, s, E_INVALID, "%s: not a JSON list of posts (%s)", s->url, posts ? "another value" : jerr.text);
         json_decref(posts);
@@ -385,6 +404,19 @@ static void wp_request(poller *p, psource *s) {
     *c = (wp_call){p, s};
     memset(&req, 0, sizeof req);
     req.url = url;
+    free(s->last_url);
+    s->last_url = sp_xstrdup(url);
+    /* the last poll was this very request, answered in one page: ask whether it changed */
+    char etag[512] = "", lastmod[128] = "";
+    if (s->page == 1 && s->v1_sent) {
+        const char *e = s->v1_sent, *l = strchr(e, '\n'), *u = l ? strchr(l + 1, '\n') : NULL;
+        if (u && strcmp(u + 1, url) == 0) {
+            snprintf(etag, sizeof etag, "%.*s", (int)(l - e), e);
+            snprintf(lastmod, sizeof lastmod, "%.*s", (int)(u - l - 1), l + 1);
+            if (etag[0]) req.etag = etag;
+            if (lastmod[0]) req.last_modified = lastmod;
+        }
+    }
     req.userpwd = s->userpwd;
     req.accept = "application/json";
     req.allow_private = s->allow_private || p->o.allow_private;
@@ -636,6 +668,8 @@ static void start_poll(poller *p, psource *s) {
     pthread_mutex_unlock(&p->lock);
     free(cursor);
     if (strcmp(s->kind, "wordpress") == 0) {
+        free(s->v1_sent);
+        s->v1_sent = state_get(p, s, "v1", &err); /* a Redis error here only costs the condition */
         wp_request(p, s);
     } else {
         c = sp_xmalloc(sizeof *c);
@@ -768,6 +802,9 @@ static void source_free(psource *s) {
     free(s->rec_text);
     json_decref(s->rec);
     free(s->emitted);
+    free(s->v1);
+    free(s->v1_sent);
+    free(s->last_url);
     free(s);
 }
 
@@ -814,7 +851,7 @@ int poller_set(poller *p, json_t *rec, sp_fail *fail) {
     s->rec_text = json_dumps(rec, JSON_COMPACT);
     s->allow_private = json_is_true(json_object_get(rec, "allow_private"));
     s->interval_s = iv ? (long)json_integer_value(iv) : p->o.default_interval_s;
-    s->per_page = pp ? (int)json_integer_value(pp) : MAX_PER_PAGE;
+    s->per_page = s->max_per_page = pp ? (int)json_integer_value(pp) : MAX_PER_PAGE;
     old = find(p, id);
     pthread_mutex_lock(&p->lock);
     if (old) { /* replaced: its statistics carry over; it is polled anew */

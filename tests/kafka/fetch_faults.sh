@@ -18,13 +18,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 env_start
-hport=$("$ROOT/scripts/free-port.sh")
-$PY tests/http_fixture.py --port "$hport" --posts 8 >"$T/http.out" 2>"$T/http.log" &
-HTTP_PID=$!
-trap 'kill $HTTP_PID 2>/dev/null; env_stop' EXIT
-for _ in $(seq 1 50); do grep -q listening "$T/http.out" && break; sleep 0.1; done
-B="http://127.0.0.1:$hport"
-curl -sf "$B/wp-json/" >/dev/null || fail "the fixture server did not start: $(cat "$T/http.log")"
+fixture_start --posts 8
+B=$FIXTURE_URL
 
 # id|url|auth: one source per line
 # the fixture's post ids, oldest first (WordPress-like: not 1..N)

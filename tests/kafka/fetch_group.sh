@@ -11,13 +11,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 env_start
-hport=$("$ROOT/scripts/free-port.sh")
-$PY tests/http_fixture.py --port "$hport" --posts 30 >"$T/http.out" 2>"$T/http.log" &
-HTTP_PID=$!
-trap 'kill $HTTP_PID 2>/dev/null; env_stop' EXIT
-for _ in $(seq 1 50); do grep -q listening "$T/http.out" && break; sleep 0.1; done
-B="http://127.0.0.1:$hport"
-curl -sf "$B/wp-json/" >/dev/null || fail "the fixture server did not start"
+fixture_start --posts 30
+B=$FIXTURE_URL
 
 "$STORYPIPE_BIN/storypipe" topics create >/dev/null 2>>"$T/cli.log" || fail "topics create"
 ma=$("$ROOT/scripts/free-port.sh") mb=$("$ROOT/scripts/free-port.sh")
