@@ -12,7 +12,9 @@ check() { # check DESCRIPTION WANT_RC CMD...
 }
 has() { # has DESCRIPTION PATTERN CMD...
   local what=$1 pat=$2; shift 2
-  if "$@" 2>&1 | grep -qE -- "$pat"; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL $what: no /$pat/"; fi
+  local out
+  out=$("$@" 2>&1) || true # whole, before grep: grep -q stops reading at a match, and a writer still writing gets SIGPIPE
+  if grep -qE -- "$pat" <<<"$out"; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL $what: no /$pat/"; fi
 }
 
 for s in fetcher cleaner splitter deduper; do

@@ -267,7 +267,11 @@ static void start(http_engine *e, job *j) {
     char h[512];
     j->easy = c;
     j->attempts++;
+    /* a retry: the last attempt's answer goes */
     free(j->res.body);
+    free(j->res.etag);
+    free(j->res.last_modified);
+    free(j->res.content_type);
     memset(&j->res, 0, sizeof j->res);
     j->res.wp_total = j->res.wp_total_pages = -1;
     j->cap = 0;

@@ -85,11 +85,12 @@ int cmd_consume(int argc, char **argv) {
         } else if (m->err) {
             sp_log(SP_LOG_WARN, "consume_error", "%s", rd_kafka_message_errstr(m));
         } else {
+            /* a tombstone has no payload, a keyless record no key: NULL, not to be passed to fwrite */
             if (with_key) {
-                fwrite(m->key, 1, m->key_len, stdout);
+                if (m->key_len) fwrite(m->key, 1, m->key_len, stdout);
                 fputc('\t', stdout);
             }
-            fwrite(m->payload, 1, m->len, stdout);
+            if (m->len) fwrite(m->payload, 1, m->len, stdout);
             if (fputc('\n', stdout) == EOF) stop = 1, rc = SP_EXIT_UNAVAILABLE;
         }
         rd_kafka_message_destroy(m);
