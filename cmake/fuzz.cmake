@@ -10,6 +10,9 @@
 #   fuzz_split     the splitter's digest_split: no crash, leak or UB, a known
 #                  rule, valid UTF-8 fields, and no text lost (every line of
 #                  the input is in a story or skipped with a reason)
+#   fuzz_fetch     the fetcher's e-mail (GMime) and feed (libxml2) parsers:
+#                  no crash, leak or UB; valid UTF-8 fields, http(s) links,
+#                  RFC 3339 dates
 #
 # libFuzzer is only guided by code compiled with coverage instrumentation
 # (-fsanitize=fuzzer-no-link), and AddressSanitizer only sees overflows in
@@ -78,4 +81,6 @@ storypipe_fuzz_target(fuzz_html SERVICE cleaner)
 storypipe_fuzz_target(fuzz_link SERVICE cleaner)
 storypipe_fuzz_target(fuzz_envelope)
 storypipe_fuzz_target(fuzz_split SERVICE splitter)
-add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope fuzz_split)
+storypipe_fuzz_target(fuzz_fetch SERVICE fetcher)
+target_link_libraries(fuzz_fetch PRIVATE PkgConfig::GMIME PkgConfig::LIBXML2)
+add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope fuzz_split fuzz_fetch)

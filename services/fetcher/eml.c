@@ -66,7 +66,8 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
 static const char fffd[3] = {'\xEF', '\xBF', '\xBD'};
 
 /* Copy s[0..n) into a new buffer, each maximal invalid subsequence replaced
- * by one U+FFFD (the Unicode "best practice", as WHATWG decoders do). The
+ * by one U+FFFD (the Unicode "best practice", as WHATWG decoders do), and
+ * each NUL byte by U+FFFD too. The
  * rules are those of sp_utf8_valid: no overlongs, surrogates or code points
  * above U+10FFFF. */
 static char *utf8_repair(const char *s, size_t n, size_t *out_len) {
@@ -76,6 +77,12 @@ static char *utf8_repair(const char *s, size_t n, size_t *out_len) {
         unsigned char c = (unsigned char)s[i];
         size_t need, got = 0;
         unsigned char lo = 0x80, hi = 0xBF;
+        if (c == 0) { /* NUL: text it is not (a JSON string would carry it as \u0000) */
+            memcpy(out + k, fffd, 3);
+            k += 3;
+            i++;
+            continue;
+        }
         if (c < 0x80) {
             out[k++] = (char)c;
             i++;
@@ -115,13 +122,16 @@ static char *utf8_repair(const char *s, size_t n, size_t *out_len) {
     return out;
 }
 
+/* Valid UTF-8 without NUL: what needs no repair. */
+static int clean_utf8(const char *s, size_t n) { return sp_utf8_valid(s, n) && memchr(s, 0, n) == NULL; }
+
 /* A malloc'ed valid UTF-8 copy of a NUL-terminated string from GMime, or
  * NULL when s is NULL or empty. */
 static char *utf8_dup(const char *s) {
     size_t n, m;
     if (s == NULL || *s == '\0') return NULL;
     n = strlen(s);
-    if (sp_utf8_valid(s, n)) return sp_xstrndup(s, n);
+    if (clean_utf8(s, n)) return sp_xstrndup(s, n);
     return utf8_repair(s, n, &m);
 }
 
@@ -274,11 +284,11 @@ static int to_utf8(const char *charset, const char *data, size_t n, char **out, 
         return -1;
     }
     if (kind == CS_SNIFF) {
-        if (sp_utf8_valid(data, n)) kind = CS_UTF8;
+        if (sp_utf8_valid(data, n)) kind = CS_UTF8; /* (NULs are repaired below) */
         else name = "CP1252";
     }
     if (kind == CS_UTF8) {
-        if (sp_utf8_valid(data, n)) {
+        if (clean_utf8(data, n)) {
             *out = sp_xstrndup(data, n);
             *out_len = n;
         } else {
@@ -291,7 +301,7 @@ static int to_utf8(const char *charset, const char *data, size_t n, char **out, 
                   printable(charset, shown), name);
         return -1;
     }
-    if (!sp_utf8_valid(*out, *out_len)) { /* iconv's UTF-8 is valid; be sure */
+    if (!clean_utf8(*out, *out_len)) { /* iconv's UTF-8 is valid, but may hold NULs */
         size_t m;
         char *fixed = utf8_repair(*out, *out_len, &m);
         free(*out);
