@@ -14,8 +14,12 @@
 #   synthetic  bench/cleaner_corpus.py's ~11 MB built from the one real post in
 #              tests/fixtures/seeds/003 plus synthetic WordPress markup
 #              (entities, captions, tweets, lists, tables, pre...).
-# Pages are packed into ~BENCH_FILE_KB files, each between a CORPUSFILEnnnBEGIN
-# and a CORPUSFILEnnnEND paragraph, so that start-up does not dominate.
+# Pages are packed into ~BENCH_FILE_KB files (4 MB: 3 files), each between a
+# CORPUSFILEnnnBEGIN and a CORPUSFILEnnnEND paragraph, so that start-up does
+# not dominate: at 1 MB a file, storypipe-cleaner's start-up (about 7 ms:
+# loading libcurl's and librdkafka's 39 shared libraries) is two thirds of
+# its time per file, and the subtraction below then measures mostly noise
+# (BENCH_FILE_KB=1024 shows it: 215 to 290 MB/s from run to run).
 #
 # Method: each tool converts every file, one process per file, one after the
 # other, pinned with taskset to one core; then as many tiny documents (just
@@ -32,7 +36,7 @@
 # run with HOME set to an empty directory and LC_ALL=C.UTF-8.
 #
 # Environment: BENCH_CORPUS [wordpress], BENCH_CORPUS_MB (synthetic) [11],
-# BENCH_FILE_KB [1024], BENCH_REPEATS [3], BENCH_CPU core to pin to, or "none"
+# BENCH_FILE_KB [4096], BENCH_REPEATS [3], BENCH_CPU core to pin to, or "none"
 # [0], BENCH_TARGET ratio [10], BENCH_TOOLS [storypipe lynx w3m html2text-py
 # html2text-c], STORYPIPE_BIN [build/bin], KEEP_TMP=1 keeps the files.
 # html2text-c is Debian's C program "html2text", an extra peer outside the
@@ -90,7 +94,7 @@ else
 fi
 declare -A CORPUS
 while read -r k v; do CORPUS[$k]=$v; done < <("$PYTHON" "$ROOT/bench/cleaner_corpus.py" "${GEN[@]}" \
-                                              --out "$T/corpus" --file-kb "${BENCH_FILE_KB:-1024}")
+                                              --out "$T/corpus" --file-kb "${BENCH_FILE_KB:-4096}")
 mapfile -t FILES < <(find "$T/corpus" -name 'cleaner-*.html' | sort)
 BYTES=$(cat "${FILES[@]}" | wc -c)
 [ "$BYTES" = "${CORPUS[bytes]:-}" ] || { echo "cleaner.sh: the corpus is not what its generator says" >&2; exit 1; }
