@@ -80,6 +80,8 @@ int sp_utf8_valid(const char *buf, size_t len) {
     return 1;
 }
 
+int sp_utf8_text(const char *buf, size_t len) { return sp_utf8_valid(buf, len) && memchr(buf, 0, len) == NULL; }
+
 size_t sp_utf8_encode(uint32_t cp, char out[4]) {
     if (cp < 0x80) {
         out[0] = (char)cp;

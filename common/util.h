@@ -22,6 +22,9 @@ char *sp_xstrndup(const char *s, size_t n);
 /* 1 if buf[0..len) is well-formed UTF-8 (no overlongs, surrogates or
  * code points above U+10FFFF), else 0. */
 int sp_utf8_valid(const char *buf, size_t len);
+/* 1 if buf[0..len) is text: well-formed UTF-8 without NUL bytes (which a
+ * JSON string could only carry as \u0000, refused by every stage). */
+int sp_utf8_text(const char *buf, size_t len);
 /* Write code point cp (at most U+10FFFF) as UTF-8 into out; returns the
  * number of bytes, 1 to 4. */
 size_t sp_utf8_encode(uint32_t cp, char out[4]);

@@ -15,10 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-dir.XXXXXX")
-trap '"$ROOT/scripts/redis.sh" stop "$T/redis"; [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"' EXIT
-port=$("$ROOT/scripts/redis.sh" start "$T/redis")
-export STORYPIPE_REDIS_URL="redis://127.0.0.1:$port/0"
+redis_env_start
 pass=0
 ok() { pass=$((pass + 1)); }
 mkdir -p "$T/root/inbox" "$T/outside"

@@ -4,6 +4,8 @@
 #
 #   . "$(dirname "$0")/lib.sh"      (needs STORYPIPE_BIN: the build's bin/)
 #   env_start                        exports STORYPIPE_BROKERS, REDIS_URL, T (temp dir)
+#   redis_env_start                  for a test without Kafka: T and a redis-server only
+#                                    (STORYPIPE_REDIS_URL), both gone when the test exits
 #   svc_start NAME[@TAG] [ARGS...]   starts storypipe-NAME, logs in $T/NAME[@TAG].log; pid in
 #                                    SVC_PID[NAME[@TAG]] (a tag tells two instances apart)
 #   fixture_start [ARGS...]          starts tests/http_fixture.py ARGS on a free port (stopped
@@ -49,6 +51,21 @@ env_stop() {
 
 # Kafka settings for tests: a killed member leaves the group in 6 s, not 45.
 TEST_KAFKA_OPTS=(-X consumer.session.timeout.ms=6000 -X consumer.heartbeat.interval.ms=1000)
+
+redis_env_start() {
+  T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-test.XXXXXX")
+  trap redis_env_stop EXIT
+  REDIS_PORT=$("$ROOT/scripts/redis.sh" start "$T/redis")
+  export STORYPIPE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+redis_env_stop() {
+  local rc=$?
+  [ -n "$FIXTURE_PID" ] && kill "$FIXTURE_PID" 2>/dev/null
+  "$ROOT/scripts/redis.sh" stop "$T/redis"
+  [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
+  exit "$rc"
+}
 
 svc_start() {
   local name=$1 bin=${1%@*}; shift

@@ -9,12 +9,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-seen.XXXXXX")
-trap '"$ROOT/scripts/redis.sh" stop "$T/redis"; rm -rf "$T"' EXIT
+redis_env_start
 pass=0
 ok() { pass=$((pass + 1)); }
-port=$("$ROOT/scripts/redis.sh" start "$T/redis")
-export STORYPIPE_REDIS_URL="redis://127.0.0.1:$port/0"
 unset STORYPIPE_DEDUP_PREFIX STORYPIPE_DEDUP_TTL_DAYS STORYPIPE_URL_TRACKING
 SEEN=("$STORYPIPE_BIN/storypipe" seen)
 # rc WANT CMD...: CMD's output in $T/out, and its exit status must be WANT

@@ -122,16 +122,13 @@ static char *utf8_repair(const char *s, size_t n, size_t *out_len) {
     return out;
 }
 
-/* Valid UTF-8 without NUL: what needs no repair. */
-static int clean_utf8(const char *s, size_t n) { return sp_utf8_valid(s, n) && memchr(s, 0, n) == NULL; }
-
 /* A malloc'ed valid UTF-8 copy of a NUL-terminated string from GMime, or
  * NULL when s is NULL or empty. */
 static char *utf8_dup(const char *s) {
     size_t n, m;
     if (s == NULL || *s == '\0') return NULL;
     n = strlen(s);
-    if (clean_utf8(s, n)) return sp_xstrndup(s, n);
+    if (sp_utf8_text(s, n)) return sp_xstrndup(s, n);
     return utf8_repair(s, n, &m);
 }
 
@@ -288,7 +285,7 @@ static int to_utf8(const char *charset, const char *data, size_t n, char **out, 
         else name = "CP1252";
     }
     if (kind == CS_UTF8) {
-        if (clean_utf8(data, n)) {
+        if (sp_utf8_text(data, n)) {
             *out = sp_xstrndup(data, n);
             *out_len = n;
         } else {
@@ -301,7 +298,7 @@ static int to_utf8(const char *charset, const char *data, size_t n, char **out, 
                   printable(charset, shown), name);
         return -1;
     }
-    if (!clean_utf8(*out, *out_len)) { /* iconv's UTF-8 is valid, but may hold NULs */
+    if (!sp_utf8_text(*out, *out_len)) { /* iconv's UTF-8 is valid, but may hold NULs */
         size_t m;
         char *fixed = utf8_repair(*out, *out_len, &m);
         free(*out);

@@ -402,7 +402,7 @@ static sp_result from_file(fetcher *f, json_t *source, const char *path, const c
     if (buf == NULL) return SP_REJECT;
     if (eml) {
         r = from_eml(source, buf, len, out, fail);
-    } else if (!sp_utf8_valid(buf, len) || memchr(buf, 0, len)) {
+    } else if (!sp_utf8_text(buf, len)) {
         sp_fail_set(fail, "invalid_utf8", "%s is not UTF-8 text", path);
         r = SP_REJECT;
     } else {

@@ -48,7 +48,6 @@ typedef struct psource {
     int max_per_page;      /* the source's per_page: what per_page grows back to */
     char *v1;              /* WordPress: the validators of the poll's one page ("etag\nlast-modified\nurl") */
     char *v1_sent;         /* ... as Redis had them when the poll started: sent if the URL is the same */
-    char *last_url;        /* the URL of the page last asked for */
     /* the poll */
     int polling;           /* a request of it is under way */
     int removed;           /* replaced or removed while polling: freed when its request returns */
@@ -132,6 +131,26 @@ static char *state_get(poller *p, psource *s, const char *field, int *err) {
     if (r) freeReplyObject(r);
     if (*err) redis_drop(p);
     return v;
+}
+
+/* HMGET of n fields of a source's state: an array reply of n elements, or
+ * NULL (the connection dropped) when Redis does not give one. */
+static redisReply *state_mget(poller *p, psource *s, char *const *fields, size_t n) {
+    char key[256];
+    const char **argv = sp_xmalloc((n + 2) * sizeof *argv);
+    redisReply *r = NULL;
+    state_key(p, s, key, sizeof key);
+    argv[0] = "HMGET";
+    argv[1] = key;
+    memcpy(argv + 2, fields, n * sizeof *fields);
+    if (redis_ok(p)) r = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
+    free(argv);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != n) {
+        if (r) freeReplyObject(r);
+        redis_drop(p);
+        return NULL;
+    }
+    return r;
 }
 
 static void pend(poller *p, psource *s, const char *field, const char *value) {
@@ -254,9 +273,36 @@ static int error_class(const http_result *r) {
     return E_NETWORK;
 }
 
+/* A transfer that ended without an answer (after its retries). */
+static void transfer_failed(poller *p, psource *s, const http_result *r) {
+    char page[24] = "";
+    if (strcmp(s->kind, "wordpress") == 0) snprintf(page, sizeof page, "page %d, ", s->page);
+    poll_failed(p, s, error_class(r), "%s: %s (%s%d attempt%s)", s->url, r->detail, page, r->attempts,
+                r->attempts == 1 ? "" : "s");
+}
+
 /* ---- WordPress ---------------------------------------------------------------- */
 
 static void wp_request(poller *p, psource *s);
+
+/* The URL of the source's current page: from its cursor (fixed for the
+ * poll), page, per_page and rest_route, so an answer can tell which request
+ * it answers. */
+static void wp_url(poller *p, const psource *s, char *url, size_t cap) {
+    char after[80] = "";
+    size_t n = strlen(s->url);
+    while (n > 0 && s->url[n - 1] == '/') n--;
+    if (s->cursor[0]) {
+        char t[40];
+        wp_time(wp_seconds(s->cursor) - p->o.overlap_s, t);
+        snprintf(after, sizeof after, "&modified_after=%sZ", t);
+    }
+    snprintf(url, cap,
+             "%.*s%sper_page=%d&page=%d&orderby=modified&order=asc%s"
+             "&_fields=id,date_gmt,modified_gmt,guid,link,slug,title,content,excerpt,categories,tags",
+             (int)n, s->url, s->rest_route ? "/?rest_route=/wp/v2/posts&" : "/wp-json/wp/v2/posts?", s->per_page,
+             s->page, after);
+}
 
 typedef struct wp_call {
     poller *p;
@@ -274,7 +320,7 @@ static void wp_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (page %d, %d attempt%s)", s->url, r->detail, s->page, r->attempts, r->attempts == 1 ? "" : "s");
+        transfer_failed(p, s, r);
         return;
     }
     if (r->status == 404 && !s->rest_route && s->page == 1) { /* no pretty permalinks: ?rest_route= */
@@ -314,12 +360,13 @@ static void wp_done(void *arg, http_result *r) {
     if (s->page == 1 && (r->etag || r->last_modified) && json_is_array(posts) &&
         (r->wp_total_pages == 1 || (r->wp_total_pages < 0 && (int)json_array_size(posts) < s->per_page))) {
         /* the whole answer in one page: if it is unchanged next time, so is the site */
-        size_t len = (r->etag ? strlen(r->etag) : 0) + (r->last_modified ? strlen(r->last_modified) : 0) +
-                     strlen(s->last_url) + 3;
+        char url[2048];
+        size_t len;
+        wp_url(p, s, url, sizeof url);
+        len = (r->etag ? strlen(r->etag) : 0) + (r->last_modified ? strlen(r->last_modified) : 0) + strlen(url) + 3;
         free(s->v1);
         s->v1 = sp_xmalloc(len);
-        snprintf(s->v1, len, "%s\n%s\n%s", r->etag ? r->etag : "", r->last_modified ? r->last_modified : "",
-                 s->last_url);
+        snprintf(s->v1, len, "%s\n%s\n%s", r->etag ? r->etag : "", r->last_modified ? r->last_modified : "", url);
     }
     if (!json_is_array(posts)) {
         poll_failed(p, s, E_INVALID, "%s: not a JSON list of posts (%s)", s->url, posts ? "another value" : jerr.text);
@@ -328,25 +375,18 @@ static void wp_done(void *arg, http_result *r) {
     }
     n = json_array_size(posts);
     /* which of them were emitted before with the same modified time */
-    char key[256];
     redisReply *seen = NULL;
-    state_key(p, s, key, sizeof key);
     if (n > 0) {
-        const char **argv = sp_xmalloc((n + 2) * sizeof *argv);
-        char (*fields)[32] = sp_xmalloc(n * sizeof *fields);
-        argv[0] = "HMGET";
-        argv[1] = key;
+        char (*ids)[32] = sp_xmalloc(n * sizeof *ids), **fields = sp_xmalloc(n * sizeof *fields);
         for (i = 0; i < n; i++) {
-            snprintf(fields[i], sizeof fields[i], "p%lld",
+            snprintf(ids[i], sizeof ids[i], "p%lld",
                      (long long)json_integer_value(json_object_get(json_array_get(posts, i), "id")));
-            argv[i + 2] = fields[i];
+            fields[i] = ids[i];
         }
-        if (redis_ok(p)) seen = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
-        free(argv);
+        seen = state_mget(p, s, fields, n);
         free(fields);
-        if (seen == NULL || seen->type != REDIS_REPLY_ARRAY || seen->elements != n) {
-            if (seen) freeReplyObject(seen);
-            redis_drop(p);
+        free(ids);
+        if (seen == NULL) {
             json_decref(posts);
             poll_failed(p, s, E_REDIS, "Redis unavailable: the poll is tried again later");
             return;
@@ -386,26 +426,13 @@ static void wp_done(void *arg, http_result *r) {
 }
 
 static void wp_request(poller *p, psource *s) {
-    char url[2048], after[80] = "";
-    size_t n = strlen(s->url);
+    char url[2048];
     wp_call *c = sp_xmalloc(sizeof *c);
     http_request req;
-    while (n > 0 && s->url[n - 1] == '/') n--;
-    if (s->cursor[0]) {
-        char t[40];
-        wp_time(wp_seconds(s->cursor) - p->o.overlap_s, t);
-        snprintf(after, sizeof after, "&modified_after=%sZ", t);
-    }
-    snprintf(url, sizeof url,
-             "%.*s%sper_page=%d&page=%d&orderby=modified&order=asc%s"
-             "&_fields=id,date_gmt,modified_gmt,guid,link,slug,title,content,excerpt,categories,tags",
-             (int)n, s->url, s->rest_route ? "/?rest_route=/wp/v2/posts&" : "/wp-json/wp/v2/posts?", s->per_page,
-             s->page, after);
+    wp_url(p, s, url, sizeof url);
     *c = (wp_call){p, s};
     memset(&req, 0, sizeof req);
     req.url = url;
-    free(s->last_url);
-    s->last_url = sp_xstrdup(url);
     /* the last poll was this very request, answered in one page: ask whether it changed */
     char etag[512] = "", lastmod[128] = "";
     if (s->page == 1 && s->v1_sent) {
@@ -436,7 +463,7 @@ static void feed_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (%d attempt%s)", s->url, r->detail, r->attempts, r->attempts == 1 ? "" : "s");
+        transfer_failed(p, s, r);
         return;
     }
     if (r->status == 304) {
@@ -509,7 +536,7 @@ static void post_done(void *arg, http_result *r) {
     free(c);
     if (gone(p, s)) return;
     if (r->error) {
-        poll_failed(p, s, error_class(r), "%s: %s (%d attempt%s)", s->url, r->detail, r->attempts, r->attempts == 1 ? "" : "s");
+        transfer_failed(p, s, r);
         return;
     }
     if (r->status != 200) {
@@ -554,7 +581,7 @@ static int ready_name(const char *name) {
  * an unreadable file is dead-lettered once (until it changes). The marks
  * wait for the commit like the WordPress seen-marks. */
 static void dir_poll(poller *p, psource *s) {
-    char dir[PATH_MAX * 2], key[256];
+    char dir[PATH_MAX * 2];
     dir_file *files = NULL;
     size_t n = 0, cap = 0, i;
     struct dirent *e;
@@ -581,26 +608,18 @@ static void dir_poll(poller *p, psource *s) {
     }
     closedir(d);
     qsort(files, n, sizeof *files, by_name);
-    state_key(p, s, key, sizeof key);
     if (n > 0) {
-        const char **argv = sp_xmalloc((n + 2) * sizeof *argv);
         char **fields = sp_xmalloc(n * sizeof *fields);
-        argv[0] = "HMGET";
-        argv[1] = key;
         for (i = 0; i < n; i++) {
             size_t len = strlen(files[i].name) + 2;
             fields[i] = sp_xmalloc(len);
             snprintf(fields[i], len, "f%s", files[i].name);
-            argv[i + 2] = fields[i];
         }
-        if (redis_ok(p)) seen = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
+        seen = state_mget(p, s, fields, n);
         for (i = 0; i < n; i++) free(fields[i]);
         free(fields);
-        free(argv);
     }
-    if (n > 0 && (seen == NULL || seen->type != REDIS_REPLY_ARRAY || seen->elements != n)) {
-        if (seen) freeReplyObject(seen);
-        redis_drop(p);
+    if (n > 0 && seen == NULL) {
         poll_failed(p, s, E_REDIS, "Redis unavailable: the poll is tried again later");
     } else {
         for (i = 0; i < n; i++) {
@@ -804,7 +823,6 @@ static void source_free(psource *s) {
     free(s->emitted);
     free(s->v1);
     free(s->v1_sent);
-    free(s->last_url);
     free(s);
 }
 

@@ -110,7 +110,7 @@ int split_text_main(void) {
         fprintf(stderr, "storypipe-splitter: %s: %s\n", split_text_file, strerror(errno));
         return SP_EXIT_UNAVAILABLE;
     }
-    if (!sp_utf8_valid(text, len) || memchr(text, '\0', len) != NULL) {
+    if (!sp_utf8_text(text, len)) {
         fprintf(stderr, "storypipe-splitter: %s: not UTF-8 text (invalid bytes or NUL)\n", split_text_file);
         free(text);
         return SP_EXIT_DATAERR;

@@ -32,5 +32,9 @@ int cli_kafka_option(cli_kafka *k, int opt, const char *arg);
  * callback (or NULL); NULL after a message on failure. */
 rd_kafka_t *cli_kafka_client(cli_kafka *k, rd_kafka_type_t type, const char *const *extra,
                              void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *, void *));
+/* Produce one message (copied; a NULL value is a tombstone), waiting while
+ * the producer's queue is full; the error of rd_kafka_producev otherwise. */
+rd_kafka_resp_err_t cli_produce(rd_kafka_t *rk, const char *topic, const char *key, size_t key_len,
+                                const char *value, size_t len, void *opaque);
 
 #endif

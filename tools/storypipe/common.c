@@ -46,3 +46,14 @@ fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
+
+rd_kafka_resp_err_t cli_produce(rd_kafka_t *rk, const char *topic, const char *key, size_t key_len,
+                                const char *value, size_t len, void *opaque) {
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+                                    RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(rk, 100); /* deliveries make room */
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_poll(rk, 0);
+    return err;
+}

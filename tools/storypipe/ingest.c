@@ -108,7 +108,7 @@ static json_t *make_record(const char *path, const char *buf, size_t len, ingest
         snprintf(why, n, "empty file");
         return NULL;
     }
-    if (!eml && (!sp_utf8_valid(buf, len) || memchr(buf, 0, len))) {
+    if (!eml && !sp_utf8_text(buf, len)) {
         snprintf(why, n, "not UTF-8 text (an e-mail message? use --format eml)");
         return NULL;
     }

@@ -71,12 +71,7 @@ int cmd_produce(int argc, char **argv) {
         if (len == 0) continue;
         if (key_field && (j = json_loadb(line, (size_t)len, 0, NULL)) != NULL)
             key = json_string_value(json_object_get(j, key_field));
-        do {
-            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
-                                    RD_KAFKA_V_VALUE(line, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk, 100);
-        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        err = cli_produce(rk, topic, key, key ? strlen(key) : 0, line, (size_t)len, NULL);
         json_decref(j);
         if (err) {
             sp_log(SP_LOG_ERROR, "produce_failed", "%s", rd_kafka_err2str(err));
@@ -84,7 +79,6 @@ int cmd_produce(int argc, char **argv) {
             break;
         }
         count++;
-        rd_kafka_poll(rk, 0);
     }
     free(line);
     rd_kafka_flush(rk, 60000);

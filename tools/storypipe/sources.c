@@ -139,18 +139,12 @@ int sources_send(cli_kafka *k, const char *cmd, size_t n, char *const *keys, cha
         goto done;
     }
     for (; sent < n; sent++) {
-        do {
-            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(keys[sent], strlen(keys[sent])),
-                                    RD_KAFKA_V_VALUE(values[sent], values[sent] ? strlen(values[sent]) : 0),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)sent), RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk, 100);
-        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        err = cli_produce(rk, topic, keys[sent], strlen(keys[sent]), values[sent],
+                          values[sent] ? strlen(values[sent]) : 0, (void *)(uintptr_t)sent);
         if (err) {
             fprintf(stderr, "storypipe %s: %s: %s\n", cmd, keys[sent], rd_kafka_err2str(err));
             break;
         }
-        rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 90000); /* message.timeout.ms bounds each message */
     if (rd_kafka_outq_len(rk) > 0) {
