@@ -25,17 +25,19 @@
 # pinned to core 1 and the deduper (and redis-benchmark, the client) to core
 # 0 (taskset); with one core, nothing is pinned. BENCH_REPEATS rounds, each:
 # FLUSHALL, CONFIG RESETSTAT, then the whole corpus through
-# `storypipe-deduper --stdio` (batches of 256: one pipelined round trip of
-# decide.lua calls, then one of confirm.lua calls), timed wall-clock around
-# the process; the best round's wall time gives stories/s. Each round must
+# `storypipe-deduper --stdio` (batches of 256: each story's claims sent with
+# HSETNX as it is described, the holders of claims taken already read, the
+# changes written back: 2 or 3 pipelined round trips a batch, and one SET a
+# commit), timed wall-clock around the process; the best round's wall time gives stories/s. Each round must
 # exit 0 and account for every story (unique + duplicates lines = stories =
 # the decisions counted in the stats hash), or the bench fails. Reported with
 # it: the decisions (the stats hash, and the outputs' decision and reason
 # fields), checked against what each story is (dedup_corpus.py --check:
 # duplicates found, kept as new, originals called duplicates), CPU time per
-# story of the deduper and of redis-server (INFO cpu), and as a floor the
-# same corpus through storypipe-passthrough-dom (the same stage runtime
-# parsing and writing each story's JSON, no deduplication). Then redis-benchmark,
+# story of the deduper and of redis-server (INFO cpu), the Redis commands
+# per story (INFO commandstats), and as a floor the same corpus through
+# storypipe-passthrough (the same raw stage runtime checking and copying
+# each story's JSON, no deduplication). Then redis-benchmark,
 # best of BENCH_REPEATS, each on an emptied server:
 #   SET      redis-benchmark -n N -P 64 -q -t set
 #   SET NX   redis-benchmark -n N -P 64 -q -r 100000000 SET key:__rand_int__ v NX EX 7776000
@@ -44,10 +46,11 @@
 # FLUSHALL) / stories decided new = bytes per seen story; DBSIZE; then a Lua
 # script run inside Redis (binary-safe: the bucket keys are raw bytes) walks
 # the prefix with SCAN and gives, per kind of key (common/seen.h: r records,
-# u URL claims, c content claims, t title+summary claims, b SimHash bands,
-# stats): keys, entries (HLEN), entries per bucket (median, 99th percentile,
-# largest), OBJECT ENCODING counts, MEMORY USAGE summed, and the listpack
-# payload of the entries (field and value bytes + 2 each): what is left of
+# u URL claims, c content claims, t title+summary claims, n near logs,
+# w writers, stats): keys, entries (HLEN; a near log's bytes / 24), entries
+# per bucket (median, 99th percentile, largest), OBJECT ENCODING counts,
+# MEMORY USAGE summed, and the payload of the entries (listpack: field and
+# value bytes + 2 each; a near log: its bytes): what is left of
 # MEMORY USAGE is per-key overhead (key name, object and dict entry,
 # listpack header). Compared with hash-max-listpack-entries as this server
 # has it (CONFIG GET). A few sample keys are shown with MEMORY USAGE and
@@ -77,6 +80,7 @@ TARGET_RATE=${BENCH_TARGET_RATE:-100000}
 TARGET_RATIO=${BENCH_TARGET_RATIO:-0.25}
 TARGET_BYTES=${BENCH_TARGET_BYTES:-200}
 PREFIX=sp: # the deduper's default --key-prefix
+BUCKET_BITS=12 BUCKETS=4096 # its default --bucket-bits
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3 || echo python3)
 me=deduper.sh
@@ -197,8 +201,7 @@ for ((r = 1; r <= REPEATS; r++)); do
   echo "round $r: $wall s, $(calc "$N / $wall" 0) stories/s; CPU: deduper $cpu s, redis-server $rcpu_s s"
   if [ -z "$BEST" ] || awk "BEGIN { exit !($wall < $BEST) }"; then
     BEST=$wall BEST_R=$r BEST_CPU=$cpu BEST_RCPU=$rcpu_s
-    EVALSHA=$(rcli INFO commandstats | tr -d '\r' | awk -F'[:,=]' '$1 == "cmdstat_evalsha" { print $3, $5 }')
-    CMDS=$(rcli INFO commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_h/ { sub("cmdstat_", "", $1); printf "%s %s, ", $1, $3 }')
+    CMDS=$(rcli INFO commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ && $1 !~ /flushall|config|info|select|ping|hello|client/ { sub("cmdstat_", "", $1); printf "%s %s, ", $1, $3 }')
   fi
 done
 RATE=$(calc "$N / $BEST" 0)
@@ -213,16 +216,15 @@ while read -r k v; do K[$k]=$v; done < <("$PYTHON" "$ROOT/bench/dedup_corpus.py"
 echo "against what each story is (dedup_corpus.py --check): URL duplicates found ${K[url_found]} of ${C[url_dups]} ($(calc "100 * ${K[url_found]} / ${C[url_dups]}")%), kept as new ${K[url_dups_kept]};" \
   "near duplicates found ${K[near_found]} of ${C[near_dups]} ($(calc "100 * ${K[near_found]} / ${C[near_dups]}")%), kept as new ${K[near_dups_kept]} (SimHash beyond the threshold, or no band shared);" \
   "originals kept ${K[originals_kept]} of ${C[originals]}; false positives (an original called a duplicate): near ${K[near_false]}, url ${K[url_false]}, exact ${K[exact_false]}; duplicates of the wrong story ${K[wrong_family]}"
-read -r ev_calls ev_usec <<<"${EVALSHA:-0 0}"
 echo
 echo "deduper: $RATE stories/s, $(calc "$BYTES / 1e6 / $BEST") MB/s of JSON (best of $REPEATS: round $BEST_R, $BEST s for $N stories)"
-echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 0) µs CPU, redis-server $(calc "$BEST_RCPU * 1e6 / $N" 0) µs CPU; EVALSHA $(calc "$ev_calls / $N" 1) calls per story (decide.lua + confirm.lua), $(calc "$ev_usec / ($ev_calls > 0 ? $ev_calls : 1)") µs each in Redis"
-echo "  inside the scripts, per story: $(sed 's/, $//' <<<"$CMDS" | awk -v n="$N" -F', ' '{ for (i = 1; i <= NF; i++) { split($i, a, " "); printf "%s%s %.2f", (i > 1 ? ", " : ""), a[1], a[2] / n } }')"
-if [ "${BENCH_FLOOR:-1}" != 0 ] && [ -x "$BIN/storypipe-passthrough-dom" ]; then
+echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 1) µs CPU, redis-server $(calc "$BEST_RCPU * 1e6 / $N" 1) µs CPU"
+echo "  Redis commands per story: $(sed 's/, $//' <<<"$CMDS" | awk -v n="$N" -F', ' '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, " "); t += a[2]; printf "%s%s %.3f", (i > 1 ? ", " : ""), a[1], a[2] / n } printf "; all %.2f", t / n }')"
+if [ "${BENCH_FLOOR:-1}" != 0 ] && [ -x "$BIN/storypipe-passthrough" ]; then
   t0=$EPOCHREALTIME
-  pin "$CPU_D" "$BIN/storypipe-passthrough-dom" --stdio <"$CORPUS" >/dev/null 2>"$T/floor.log" || die "storypipe-passthrough-dom failed"
+  pin "$CPU_D" "$BIN/storypipe-passthrough" --stdio <"$CORPUS" >"$T/floor.out" 2>"$T/floor.log" || die "storypipe-passthrough failed"
   fw=$(calc "$EPOCHREALTIME - $t0" 3)
-  echo "  floor: storypipe-passthrough-dom (the same runtime parsing and writing each story, no deduplication): $(calc "$N / $fw" 0) stories/s ($fw s)"
+  echo "  floor: storypipe-passthrough (the same raw runtime checking and writing each story, no deduplication): $(calc "$N / $fw" 0) stories/s ($fw s)"
 fi
 
 # ---------------------------------------------------------------- memory
@@ -233,7 +235,7 @@ read -r -d '' ANALYSE <<'LUA' || true
 local prefix = ARGV[1]
 local plen = #prefix
 local pat = prefix:gsub('[%*%?%[%]\\]', '\\%0') .. '*'
-local order = {'r', 'u', 'c', 't', 'b', 'stats', 'other'}
+local order = {'r', 'u', 'c', 't', 'n', 'w', 'stats', 'other'}
 local K = {}
 for _, k in ipairs(order) do
   K[k] = {keys = 0, entries = 0, max = 0, lp = 0, ht = 0, enc_other = 0, mem = 0, payload = 0, hist = {}, sample = nil}
@@ -251,7 +253,8 @@ repeat
     local kind = 'other'
     if #key == plen + 5 and key:sub(plen + 1) == 'stats' then kind = 'stats'
     elseif #key == plen + 3 and (c == 'r' or c == 'u' or c == 'c' or c == 't') then kind = c
-    elseif #key == plen + 6 and c == 'b' then kind = 'b' end
+    elseif c == 'n' and key:sub(plen + 2):match('^%d+$') then kind = 'n'
+    elseif #key == plen + 5 and c == 'w' then kind = 'w' end
     local k = K[kind]
     k.keys = k.keys + 1
     local enc = redis.call('OBJECT', 'ENCODING', key)
@@ -265,6 +268,10 @@ repeat
       local p = 7 -- listpack header and end byte
       for i = 1, #all do p = p + lpentry(#all[i]) end
       k.payload = k.payload + p
+    elseif kind == 'n' then
+      local len = redis.call('STRLEN', key)
+      n = math.floor(len / 24)
+      k.payload = k.payload + len
     end
     k.entries = k.entries + n
     if n > k.max then k.max = n end
@@ -293,7 +300,7 @@ end
 return out
 LUA
 rcli --raw EVAL "$ANALYSE" 0 "$PREFIX" >"$T/analysis.txt" || die "the memory analysis script failed: $(cat "$T/analysis.txt")"
-declare -A KNAME=([r]="r records" [u]="u URL claims" [c]="c content claims" [t]="t title+summary" [b]="b SimHash bands" [stats]="stats" [other]="other")
+declare -A KNAME=([r]="r records" [u]="u URL claims" [c]="c content claims" [t]="t title+summary" [n]="n near logs" [w]="w writers" [stats]="stats" [other]="other")
 printf '  %-18s %8s %9s %15s %14s %12s %10s %10s %10s\n' kind keys entries "per key 50/99/max" "listpack/other" "MEMORY USAGE" "per story" "payload" "overhead"
 tk=0 tm=0 tp=0 over=0 biggest="" bigmem=0 maxb=0
 while read -r kind keys entries p50 p99 max lp ht eo mem payload; do
@@ -302,19 +309,18 @@ while read -r kind keys entries p50 p99 max lp ht eo mem payload; do
     "$(calc "$mem / $KEPT")" "$(calc "$payload / $KEPT")" "$(calc "($mem - $payload) / $KEPT")"
   tk=$((tk + keys)) tm=$((tm + mem)) tp=$((tp + payload)) over=$((over + ht + eo))
   if [ "$mem" -gt "$bigmem" ]; then bigmem=$mem biggest=$kind; fi
-  if [ "$kind" != stats ] && [ "$max" -gt "$maxb" ]; then maxb=$max; fi
+  case $kind in r | u | c | t) [ "$max" -le "$maxb" ] || maxb=$max ;; esac
 done <"$T/analysis.txt"
 printf '  %-18s %8d %9s %15s %14s %12d %10s %10s %10s\n' "all" "$tk" "" "" "" "$tm" "$(calc "$tm / $KEPT")" "$(calc "$tp / $KEPT")" "$(calc "($tm - $tp) / $KEPT")"
-echo "  (per story: bytes / $KEPT stories kept; payload: the entries' field and value bytes as listpack stores them, + 2 each; overhead: MEMORY USAGE - payload, i.e. per key: its name, object, dict entry, listpack header)"
+echo "  (per story: bytes / $KEPT stories kept; payload: the entries' field and value bytes as listpack stores them, + 2 each, or a near log's bytes; overhead: MEMORY USAGE - payload, i.e. per key: its name, object, dict entry, listpack header, allocation slack)"
 echo "  not in MEMORY USAGE: $((MEM1 - MEM0 - tm)) bytes = $(calc "$((MEM1 - MEM0 - tm)) / $KEPT") per story (the keyspace's hash table, allocator size classes, scripts)"
 sed -n 's/^sample /  sample /p' "$T/analysis.txt"
 echo "  hash-max-listpack-entries $LP_MAX, hash-max-listpack-value $LP_VAL on this server (CONFIG GET); largest bucket $maxb entries; buckets not listpack: $over"
-echo "  the number of buckets is fixed (65536 per kind: 2 bytes of a hash; bands: 65536 16-bit values per band), so entries per bucket grow"
-echo "  with the stories kept; a bucket of more than hash-max-listpack-entries turns into a hashtable (~4x the memory per entry)."
-echo "  When the first bucket gets there (stories kept within the TTL): r, u, c, t are picked by a uniform hash, so their sizes"
-echo "  are Poisson: the mean at which one of 65536 buckets passes the limit; b by SimHash band values, which are not uniform"
-echo "  (similar texts share bits), so the largest band bucket's share of its band in this run is scaled linearly:"
-# poisson_mean L: the mean at which 65536 Poisson buckets have one above L
+echo "  the number of buckets is fixed ($BUCKETS per kind: --bucket-bits $BUCKET_BITS), so entries per bucket grow with the stories kept;"
+echo "  a bucket of more than hash-max-listpack-entries turns into a hashtable (~4x the memory per entry). When the first bucket"
+echo "  gets there (stories kept within the TTL; --bucket-bits 16 multiplies these by 16): r, u, c, t are picked by a uniform hash,"
+echo "  so their sizes are Poisson: the mean at which one of $BUCKETS buckets passes the limit:"
+# poisson_mean L: the mean at which $BUCKETS Poisson buckets have one above L
 poisson_mean() {
   "$PYTHON" -c 'import math, sys
 L = int(sys.argv[1])
@@ -328,19 +334,16 @@ def tail(lam):  # P(X > L)
 lo, hi = 1e-3, float(L)
 for _ in range(60):
     mid = (lo + hi) / 2
-    lo, hi = (lo, mid) if 65536 * tail(mid) > 1 else (mid, hi)
-print("%.1f" % lo)' "$1"
+    lo, hi = (lo, mid) if int(sys.argv[2]) * tail(mid) > 1 else (mid, hi)
+print("%.1f" % lo)' "$1" "$BUCKETS"
 }
 LAMS=$(poisson_mean "$LP_MAX")
 [ "$LP_MAX" = 128 ] || LAM128=$(poisson_mean 128)
 while read -r kind keys entries p50 p99 max _; do
-  case $kind in r | u | c | t | b) ;; *) continue ;; esac
+  case $kind in r | u | c | t) ;; *) continue ;; esac
   [ "$max" -gt 0 ] || continue
-  if [ "$kind" = b ]; then # per band: entries / 4 bands of 65536 values; the largest grows with its share
-    at() { calc "$KEPT * $1 / $max / 1e6" 2; }
-  else # a kind's entries per story kept, times the Poisson mean, times 65536 buckets
-    at() { calc "$2 * 65536 * $KEPT / $entries / 1e6" 2; }
-  fi
+  # a kind's entries per story kept, times the Poisson mean, times the buckets
+  at() { calc "$2 * $BUCKETS * $KEPT / $entries / 1e6" 2; }
   printf '    %-18s largest %3d entries, mean %5.2f: %6s million stories at %d' "${KNAME[$kind]}" "$max" "$(calc "$entries / $keys" 2)" \
     "$(at "$LP_MAX" "$LAMS")" "$LP_MAX"
   [ "$LP_MAX" = 128 ] || printf ', %s million at 128' "$(at 128 "$LAM128")"

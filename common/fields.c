@@ -24,25 +24,53 @@ static const sp_field story_fields[] = {
     {"language", NULLABLE_STRING}, {"source", SP_T_OBJECT}, {"doc_url", NULLABLE_STRING},
     {"wordpress", SP_T_OBJECT | SP_T_NULL}, {"splitter", SP_T_OBJECT}, {NULL, 0}};
 
-static unsigned type_of(json_t *v) {
+unsigned sp_json_type(json_t *v) {
     switch (json_typeof(v)) {
     case JSON_STRING: return SP_T_STRING;
     case JSON_INTEGER: return SP_T_INTEGER;
+    case JSON_REAL: return SP_T_REAL;
     case JSON_OBJECT: return SP_T_OBJECT;
     case JSON_ARRAY: return SP_T_ARRAY;
     case JSON_TRUE:
     case JSON_FALSE: return SP_T_BOOL;
     case JSON_NULL: return SP_T_NULL;
-    default: return 0; /* a real number: no field is one */
+    }
+    return 0;
+}
+
+unsigned sp_member_type(const sp_member *m) {
+    switch (m->type) {
+    case 's': return SP_T_STRING;
+    case 'i': return SP_T_INTEGER;
+    case 'r': return SP_T_REAL;
+    case 'o': return SP_T_OBJECT;
+    case 'a': return SP_T_ARRAY;
+    case 'b': return SP_T_BOOL;
+    case 'n': return SP_T_NULL;
+    default: return 0;
     }
 }
 
-int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
+/* Looks up member `name` of a message: its SP_T_* type, 0 when absent. */
+typedef unsigned (*member_type_fn)(const void *msg, const char *name);
+
+static unsigned json_member_type(const void *msg, const char *name) {
+    json_t *v = json_object_get(msg, name);
+    return v ? sp_json_type(v) : 0;
+}
+
+static unsigned raw_member_type(const void *msg, const char *name) {
+    const sp_member *mb = sp_members_get(msg, name);
+    return mb ? sp_member_type(mb) : 0;
+}
+
+/* The check itself, for either form of message: every field present (not
+ * null unless allowed) with an allowed type. */
+static int check_fields(const void *msg, member_type_fn member_type, const sp_field *fields, sp_fail *fail) {
     for (const sp_field *f = fields; f->name; f++) {
-        json_t *v = json_object_get(obj, f->name);
-        unsigned t = v ? type_of(v) : 0;
-        if (v == NULL || (t == SP_T_NULL && !(f->types & SP_T_NULL))) {
-            sp_fail_set(fail, "missing_field", "%s is %s", f->name, v ? "null" : "missing");
+        unsigned t = member_type(msg, f->name);
+        if (t == 0 || (t == SP_T_NULL && !(f->types & SP_T_NULL))) {
+            sp_fail_set(fail, "missing_field", "%s is %s", f->name, t ? "null" : "missing");
             return -1;
         }
         if (!(t & f->types)) {
@@ -51,6 +79,14 @@ int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
         }
     }
     return 0;
+}
+
+int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
+    return check_fields(obj, json_member_type, fields, fail);
+}
+
+int sp_check_members(const sp_members *m, const sp_field *fields, sp_fail *fail) {
+    return check_fields(m, raw_member_type, fields, fail);
 }
 
 int sp_check_raw(json_t *doc, sp_fail *fail) {
@@ -62,3 +98,5 @@ int sp_check_clean(json_t *doc, sp_fail *fail) {
 }
 
 int sp_check_story(json_t *story, sp_fail *fail) { return sp_check_fields(story, story_fields, fail); }
+
+int sp_check_story_members(const sp_members *m, sp_fail *fail) { return sp_check_members(m, story_fields, fail); }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "jsonscan.h"
 #include "stage.h"
 
 enum {
@@ -17,6 +18,7 @@ enum {
     SP_T_ARRAY = 1 << 3,
     SP_T_BOOL = 1 << 4,
     SP_T_NULL = 1 << 5,
+    SP_T_REAL = 1 << 6, /* a number with a fraction or an exponent */
 };
 
 typedef struct sp_field {
@@ -24,14 +26,24 @@ typedef struct sp_field {
     unsigned types; /* SP_T_* allowed; a member that is absent is always missing */
 } sp_field;
 
+/* The SP_T_* type of a jansson value, and of a raw member (sp_json_members). */
+unsigned sp_json_type(json_t *v);
+unsigned sp_member_type(const sp_member *m);
+
 /* 0 when every field of the {NULL}-terminated list is present with an
  * allowed type; else -1 with `fail` set: missing_field when absent (or null
  * where null is not allowed), wrong_type otherwise. */
 int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail);
 
+/* sp_check_fields for a raw message's top-level members (sp_json_members):
+ * the same verdicts, reasons (missing_field, wrong_type) and details. A
+ * message that is not an object has no members, as jansson finds none. */
+int sp_check_members(const sp_members *m, const sp_field *fields, sp_fail *fail);
+
 /* The checks for each topic's messages: 0 ok, -1 with `fail` set. */
 int sp_check_raw(json_t *doc, sp_fail *fail);     /* news.raw */
 int sp_check_clean(json_t *doc, sp_fail *fail);   /* news.clean */
 int sp_check_story(json_t *story, sp_fail *fail); /* news.stories */
+int sp_check_story_members(const sp_members *m, sp_fail *fail); /* news.stories, raw */
 
 #endif

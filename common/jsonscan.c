@@ -1,8 +1,8 @@
 /* jsonscan.c — validate JSON without building it (see jsonscan.h).
  *
  * Recursive descent over the bytes. Duplicate keys are found with one hash
- * set per message holding a seeded XXH3 of (object number, decoded key):
- * the seed is random per process, so nobody can craft colliding keys. */
+ * set per message holding XXH3 of the decoded key, seeded by the object's
+ * number and a seed random per process, so nobody can craft colliding keys. */
 #include "jsonscan.h"
 
 #include <errno.h>
@@ -77,10 +77,26 @@ static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
 
 /* Scan a string after its opening quote. With `decoded`, its decoded bytes
  * are left in sc->key[0..*decoded). */
+/* 1 when one of the 8 bytes of w is '"', '\\' or a control character
+ * (bit tricks: a byte's top bit is set by the subtraction when it was
+ * zero, or below 0x20). */
+static int special_in(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w)) & highs ? 1 : 0;
+}
+
 static int scan_string(scanner *sc, size_t *decoded) {
     size_t n = 0;
     const unsigned char *run = sc->p;
     for (;;) {
+        /* plain text, the common case, 8 bytes at a time */
+        while (sc->end - sc->p >= 8) {
+            uint64_t w;
+            memcpy(&w, sc->p, 8);
+            if (special_in(w)) break;
+            sc->p += 8;
+        }
         if (sc->p >= sc->end) return fail(sc, "premature end of input");
         unsigned char c = *sc->p;
         if (c == '"') {
@@ -102,8 +118,6 @@ static int scan_string(scanner *sc, size_t *decoded) {
         c = *sc->p++;
         if (c == 'u') {
             unsigned cp, lo;
-            char u[4];
-            size_t ulen;
             if (read_u4(sc, &cp)) return -1;
             if (cp == 0) return fail(sc, "\\u0000 is not allowed");
             if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(sc, "invalid Unicode escape");
@@ -116,11 +130,8 @@ static int scan_string(scanner *sc, size_t *decoded) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
             if (decoded) {
-                if (cp < 0x80) { u[0] = (char)cp; ulen = 1; }
-                else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 63)); ulen = 2; }
-                else if (cp < 0x10000) { u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 63)); u[2] = (char)(0x80 | (cp & 63)); ulen = 3; }
-                else { u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 63)); u[2] = (char)(0x80 | ((cp >> 6) & 63)); u[3] = (char)(0x80 | (cp & 63)); ulen = 4; }
-                key_put(sc, &n, u, ulen);
+                char u[4];
+                key_put(sc, &n, u, sp_utf8_encode(cp, u));
             }
         } else {
             static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
@@ -220,15 +231,13 @@ static int scan_object(scanner *sc, int depth, sp_scan *top) {
     }
     for (;;) {
         size_t klen;
-        XXH3_state_t st;
         int is_sv;
         if (sc->p >= sc->end || *sc->p != '"') return fail(sc, "string or '}' expected");
         sc->p++;
         if (scan_string(sc, &klen)) return -1;
-        XXH3_64bits_reset_withSeed(&st, seed);
-        XXH3_64bits_update(&st, &id, sizeof id);
-        XXH3_64bits_update(&st, sc->key, klen);
-        if (set_insert(sc, XXH3_64bits_digest(&st))) return fail(sc, "duplicate object key");
+        /* the object's number picks the seed: one short hash per key */
+        if (set_insert(sc, XXH3_64bits_withSeed(sc->key, klen, seed + id * 0x9E3779B97F4A7C15ull)))
+            return fail(sc, "duplicate object key");
         is_sv = top && klen == 14 && memcmp(sc->key, "schema_version", 14) == 0;
         skip_ws(sc);
         if (sc->p >= sc->end || *sc->p != ':') return fail(sc, "':' expected");
@@ -337,4 +346,260 @@ int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
     free(sc.set);
     free(sc.key);
     return rc;
+}
+
+/* ---- Reading a valid message: top-level members, string values ----
+ *
+ * The input was validated by sp_json_scan(), so these only look for where
+ * things end: a string at its first quote not escaped by a backslash (found
+ * with memchr), an object or array when its brackets balance. Every read is
+ * still bounded by the buffer, so other input cannot make them overrun it. */
+
+static const char *skip_blank(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+/* The closing quote of a string whose contents start at p (just after its
+ * opening quote), or end when there is none. A quote is escaped when an odd
+ * number of backslashes precede it. */
+static const char *string_end(const char *p, const char *end) {
+    for (;;) {
+        const char *quote = memchr(p, '"', (size_t)(end - p));
+        const char *b;
+        if (quote == NULL) return end;
+        /* p[-1] is a quote (the opening one or an escaped one), so counting
+         * back stops at p at the latest */
+        for (b = quote; b > p && b[-1] == '\\'; b--) continue;
+        if ((quote - b) % 2 == 0) return quote;
+        p = quote + 1;
+    }
+}
+
+/* Just past the object or array that starts at p (its '{' or '['). */
+static const char *container_end(const char *p, const char *end) {
+    size_t depth = 0;
+    for (; p < end; p++) {
+        switch (*p) {
+        case '"':
+            p = string_end(p + 1, end);
+            if (p == end) return end;
+            break;
+        case '{':
+        case '[':
+            depth++;
+            break;
+        case '}':
+        case ']':
+            if (--depth == 0) return p + 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return end;
+}
+
+/* Just past the literal of `len` bytes at p (true, false, null). */
+static const char *literal_end(const char *p, const char *end, size_t len) {
+    return (size_t)(end - p) >= len ? p + len : end;
+}
+
+/* Just past the number at p; *type is 'r' when it has a fraction or an
+ * exponent (as jansson decides), else 'i'. */
+static const char *number_end(const char *p, const char *end, char *type) {
+    *type = 'i';
+    for (; p < end; p++) {
+        char c = *p;
+        if ((c >= '0' && c <= '9') || c == '-' || c == '+') continue;
+        if (c == '.' || c == 'e' || c == 'E') {
+            *type = 'r';
+            continue;
+        }
+        break;
+    }
+    return p;
+}
+
+/* Just past the value at p (not white space), with its type. */
+static const char *value_end(const char *p, const char *end, char *type) {
+    switch (*p) {
+    case '"':
+        *type = 's';
+        p = string_end(p + 1, end);
+        return p < end ? p + 1 : end;
+    case '{':
+        *type = 'o';
+        return container_end(p, end);
+    case '[':
+        *type = 'a';
+        return container_end(p, end);
+    case 't':
+        *type = 'b';
+        return literal_end(p, end, 4);
+    case 'f':
+        *type = 'b';
+        return literal_end(p, end, 5);
+    case 'n':
+        *type = 'n';
+        return literal_end(p, end, 4);
+    default:
+        return number_end(p, end, type);
+    }
+}
+
+/* The four hex digits at p (with at least 4 bytes left), or -1. */
+static long hex4(const char *p) {
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval((unsigned char)p[i]);
+        if (h < 0) return -1;
+        v = v << 4 | h;
+    }
+    return v;
+}
+
+/* Decode a string's contents src[0..n) (between its quotes) into dst, which
+ * has room for n bytes: decoding never makes a string longer (an escape of
+ * 2, 6 or 12 bytes gives 1, at most 3, or 4). Returns the decoded length.
+ * Runs without a backslash are copied whole. */
+static size_t decode_string(const char *src, size_t n, char *dst) {
+    const char *p = src, *end = src + n;
+    char *out = dst;
+    while (p < end) {
+        const char *backslash = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((backslash ? backslash : end) - p);
+        memcpy(out, p, run);
+        out += run;
+        if (backslash == NULL || end - backslash < 2) break;
+        p = backslash + 2;
+        switch (backslash[1]) {
+        case 'b': *out++ = '\b'; break;
+        case 'f': *out++ = '\f'; break;
+        case 'n': *out++ = '\n'; break;
+        case 'r': *out++ = '\r'; break;
+        case 't': *out++ = '\t'; break;
+        case 'u': {
+            long cp = end - p >= 4 ? hex4(p) : -1, lo;
+            if (cp < 0) return (size_t)(out - dst); /* not valid JSON: stop */
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                (lo = hex4(p + 2)) >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            }
+            out += sp_utf8_encode((uint32_t)cp, out);
+            break;
+        }
+        default: *out++ = backslash[1]; break; /* \" \\ \/ */
+        }
+    }
+    return (size_t)(out - dst);
+}
+
+/* Append the decoded key src[0..n) to m->keys; returns its length. */
+static size_t members_add_key(sp_members *m, const char *src, size_t n) {
+    size_t len;
+    if (m->keys_len + n > m->keys_cap) {
+        m->keys_cap = (m->keys_len + n) * 2 + 64;
+        m->keys = sp_xrealloc(m->keys, m->keys_cap);
+    }
+    len = decode_string(src, n, m->keys + m->keys_len);
+    m->keys_len += len;
+    return len;
+}
+
+int sp_json_members(const char *buf, size_t len, sp_members *m) {
+    const char *p, *end = buf + len;
+    size_t decoded_keys = 0;
+    m->n = 0;
+    m->keys_len = 0;
+    p = skip_blank(buf, end);
+    if (p == end || *p != '{') return -1;
+    p = skip_blank(p + 1, end);
+    while (p < end && *p == '"') {
+        sp_member mb;
+        const char *key = p + 1, *key_end = string_end(key, end);
+        if (key_end == end) break;
+        mb.at = (size_t)(p - buf);
+        p = skip_blank(key_end + 1, end);
+        if (p == end || *p != ':') break;
+        p = skip_blank(p + 1, end);
+        if (p == end) break;
+        mb.start = (size_t)(p - buf);
+        p = value_end(p, end, &mb.type);
+        mb.end = (size_t)(p - buf);
+        mb.key_len = (size_t)(key_end - key);
+        if (memchr(key, '\\', mb.key_len) == NULL) {
+            mb.key = key;
+        } else {
+            /* m->keys may move as more keys are added: point into it below */
+            mb.key = NULL;
+            mb.key_len = members_add_key(m, key, mb.key_len);
+            decoded_keys++;
+        }
+        if (m->n == m->cap) {
+            m->cap = m->cap ? m->cap * 2 : 32;
+            m->v = sp_xrealloc(m->v, m->cap * sizeof *m->v);
+        }
+        m->v[m->n++] = mb;
+        p = skip_blank(p, end);
+        if (p == end || *p != ',') break;
+        p = skip_blank(p + 1, end);
+    }
+    if (decoded_keys) { /* decoded keys lie in m->keys in member order */
+        size_t offset = 0;
+        for (size_t i = 0; i < m->n; i++) {
+            if (m->v[i].key != NULL) continue;
+            m->v[i].key = m->keys + offset;
+            offset += m->v[i].key_len;
+        }
+    }
+    return 0;
+}
+
+void sp_members_free(sp_members *m) {
+    free(m->v);
+    free(m->keys);
+    memset(m, 0, sizeof *m);
+}
+
+const sp_member *sp_members_get(const sp_members *m, const char *key) {
+    size_t len = strlen(key);
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].key_len == len && memcmp(m->v[i].key, key, len) == 0) return &m->v[i];
+    return NULL;
+}
+
+size_t sp_json_string_decode(const char *buf, size_t start, size_t end, char **out, size_t *cap) {
+    size_t n = end >= start + 2 ? end - start - 2 : 0, len;
+    if (*out == NULL || *cap < n + 1) {
+        *cap = n + 1 > *cap * 2 ? n + 1 : *cap * 2;
+        *out = sp_xrealloc(*out, *cap);
+    }
+    len = decode_string(buf + start + 1, n, *out);
+    (*out)[len] = '\0';
+    return len;
+}
+
+size_t sp_json_compact(char *buf, size_t len) {
+    size_t w = 0;
+    int in_string = 0;
+    for (size_t r = 0; r < len; r++) {
+        char c = buf[r];
+        if (in_string) {
+            if (c == '\\' && r + 1 < len) { /* an escape: both bytes stay */
+                buf[w++] = c;
+                c = buf[++r];
+            } else if (c == '"') {
+                in_string = 0;
+            }
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        } else if (c == '"') {
+            in_string = 1;
+        }
+        buf[w++] = c;
+    }
+    return w;
 }

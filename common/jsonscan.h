@@ -30,4 +30,46 @@ typedef struct sp_scan {
  * else -1 with err/err_pos set. */
 int sp_json_scan(const char *buf, size_t len, sp_scan *r);
 
+/* Reading a message sp_json_scan() accepted, without a DOM: its top-level
+ * members as offsets into the bytes, and string values decoded on demand.
+ * These trust the input to be valid (they do not check it again); on other
+ * input they never read outside buf, but what they find is unspecified. */
+
+/* One top-level member of an object, as offsets into its message. */
+typedef struct sp_member {
+    const char *key;   /* the decoded key (not NUL-terminated) */
+    size_t key_len;
+    size_t at;         /* offset of the key's opening quote */
+    size_t start, end; /* the value's bytes: buf[start..end) (a string's quotes included) */
+    char type;         /* 's' string, 'i' integer, 'r' real, 'o' object, 'a' array, 'b' true/false, 'n' null */
+} sp_member;
+
+typedef struct sp_members {
+    sp_member *v;
+    size_t n, cap;
+    /* private: storage for decoded keys that had escapes */
+    char *keys;
+    size_t keys_len, keys_cap;
+} sp_members;
+
+/* The top-level members of buf[0..len), an object sp_json_scan() accepted,
+ * into m (reused across calls: it is reset, not freed; start from a zeroed
+ * sp_members). 0, or -1 (with no members) when the value is not an object.
+ * Keys without escapes point into buf; keys with escapes are decoded into
+ * m's own storage. Pointers stay valid until the next call with m, or
+ * sp_members_free(m). */
+int sp_json_members(const char *buf, size_t len, sp_members *m);
+void sp_members_free(sp_members *m);
+/* The member named `key` (NUL-terminated), or NULL. */
+const sp_member *sp_members_get(const sp_members *m, const char *key);
+/* The decoded bytes of the string value buf[start..end) (as sp_member gives
+ * it, quotes included) into *out, grown as needed (*cap its size); returns
+ * the decoded length. *out is NUL-terminated. */
+size_t sp_json_string_decode(const char *buf, size_t start, size_t end, char **out, size_t *cap);
+
+/* Remove the white space outside strings from buf[0..len), valid JSON, in
+ * place (a message copied from pretty-printed input stays one line).
+ * Returns the new length. */
+size_t sp_json_compact(char *buf, size_t len);
+
 #endif

@@ -14,20 +14,28 @@ static size_t put_prefix(char *key, const char *prefix) {
     return n;
 }
 
-size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, char field[SP_SEEN_FIELD]) {
+size_t sp_seen_bucket_key(char *key, const char *prefix, char kind, unsigned bucket) {
     size_t n = put_prefix(key, prefix);
     key[n++] = kind;
-    key[n++] = (char)(h >> 56);
-    key[n++] = (char)(h >> 48);
-    for (int i = 0; i < SP_SEEN_FIELD; i++) field[i] = (char)(h >> (40 - 8 * i));
+    key[n++] = (char)(bucket >> 8);
+    key[n++] = (char)bucket;
     return n;
 }
 
-size_t sp_seen_band_key(char *key, const char *prefix, int band, uint32_t value) {
+size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, int bucket_bits, char field[SP_SEEN_FIELD]) {
+    for (int i = 0; i < SP_SEEN_FIELD; i++) field[i] = (char)(h >> (40 - 8 * i));
+    return sp_seen_bucket_key(key, prefix, kind, (unsigned)(h >> (64 - bucket_bits)));
+}
+
+size_t sp_seen_near_key(char *key, const char *prefix, long day) {
     size_t n = put_prefix(key, prefix);
-    key[n++] = 'b';
-    key[n++] = (char)band;
-    for (int i = 3; i >= 0; i--) key[n++] = (char)(value >> (8 * i));
+    return n + (size_t)snprintf(key + n, SP_SEEN_KEY_MAX - n, "n%ld", day);
+}
+
+size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer) {
+    size_t n = put_prefix(key, prefix);
+    key[n++] = 'w';
+    for (int i = 3; i >= 0; i--) key[n++] = (char)(writer >> (8 * i));
     return n;
 }
 
@@ -40,20 +48,22 @@ size_t sp_seen_stats_key(char *key, const char *prefix) {
 uint64_t sp_seen_url_hash(const char *canonical_url) { return sp_hash64(canonical_url, strlen(canonical_url)); }
 
 int sp_seen_story_bytes(const char *story_id, uint8_t out[8]) {
-    if (strlen(story_id) != 16) return -1;
-    for (int i = 0; i < 8; i++) {
-        unsigned v;
-        if (sscanf(story_id + 2 * i, "%2x", &v) != 1 || strspn(story_id + 2 * i, "0123456789abcdef") < 2) return -1;
-        out[i] = (uint8_t)v;
+    for (int i = 0; i < 16; i++) {
+        char c = story_id[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) return -1; /* also the end of a shorter id */
+        if (i % 2 == 0) out[i / 2] = (uint8_t)(v << 4);
+        else out[i / 2] |= (uint8_t)v;
     }
-    return 0;
+    return story_id[16] == '\0' ? 0 : -1;
 }
 
 long sp_seen_today(void) { return (long)(time(NULL) / 86400); }
 
-int sp_seen_url_owner(redisContext *c, const char *prefix, const char *canonical_url, char owner[17], long *day) {
+int sp_seen_url_owner(redisContext *c, const char *prefix, int bucket_bits, const char *canonical_url, char owner[17],
+                      long *day) {
     char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
-    size_t kn = sp_seen_key(key, prefix, 'u', sp_seen_url_hash(canonical_url), field);
+    size_t kn = sp_seen_key(key, prefix, 'u', sp_seen_url_hash(canonical_url), bucket_bits, field);
     redisReply *r = redisCommand(c, "HGET %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
     int rc = -1;
     if (r && r->type == REDIS_REPLY_NIL) rc = 0;
@@ -67,9 +77,9 @@ int sp_seen_url_owner(redisContext *c, const char *prefix, const char *canonical
     return rc;
 }
 
-int sp_seen_url_forget(redisContext *c, const char *prefix, const char *canonical_url) {
+int sp_seen_url_forget(redisContext *c, const char *prefix, int bucket_bits, const char *canonical_url) {
     char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
-    size_t kn = sp_seen_key(key, prefix, 'u', sp_seen_url_hash(canonical_url), field);
+    size_t kn = sp_seen_key(key, prefix, 'u', sp_seen_url_hash(canonical_url), bucket_bits, field);
     redisReply *r = redisCommand(c, "HDEL %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
     int rc = r && r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
     if (r) freeReplyObject(r);

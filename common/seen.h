@@ -1,20 +1,28 @@
 /* seen.h — where the deduper's seen-state lives in Redis, shared by the
  * deduper (services/deduper) and `storypipe seen` (tools/storypipe).
  *
- * Every fact is an entry in a hash "bucket", not a key of its own: Redis
- * keeps a small hash as one compact listpack, about 20 bytes an entry,
- * where a key with a TTL costs about 100. A 64-bit hash picks the bucket
- * with its first 2 bytes and is the field with the other 6:
+ * Every claim is an entry in a hash "bucket", not a key of its own: Redis
+ * keeps a hash of up to hash-max-listpack-entries (128) entries as one
+ * compact listpack, about 20 bytes an entry, where a key with a TTL costs
+ * about 100. A 64-bit hash picks one of 2^bucket_bits buckets with its top
+ * bits and is the field with its low 6 bytes. Size bucket_bits so that the
+ * stories kept within the TTL / 2^bucket_bits stay under 128 (12, the
+ * default, fits 500,000 stories; 16 fits 8 million):
  *
  *   <prefix>r<2 bytes>   story records, by story_id
  *   <prefix>u<2 bytes>   canonical URL -> the story that owns it
  *   <prefix>c<2 bytes>   normalised text -> the story that owns it
  *   <prefix>t<2 bytes>   title + summary of a short story -> its owner
- *   <prefix>b<band><value>   SimHash band buckets: story -> its SimHash
+ *   <prefix>n<day>       the near log of a day (decimal days since 1970):
+ *                        24 bytes per kept long story (SimHash, story_id,
+ *                        title + summary hash or 0),
+ *                        appended, expiring TTL + 2 days after its day
+ *   <prefix>w<4 bytes>   a deduper writer's last committed batch number
  *   <prefix>stats        counters of decisions
  *
- * Entries carry the day they were written; one older than the TTL counts
- * as absent and is deleted when met (services/deduper/decide.lua). */
+ * Claims carry the day they were written; one older than the TTL counts as
+ * absent and is overwritten when met, or deleted by the deduper's sweep
+ * (one bucket a batch). Record and claim values: services/deduper/store.c. */
 #ifndef SP_SEEN_H
 #define SP_SEEN_H
 
@@ -26,12 +34,20 @@
 #define SP_SEEN_KEY_MAX 128 /* the longest prefix is 64 bytes */
 #define SP_SEEN_FIELD 6
 #define SP_SEEN_MAX_BANDS 8
+#define SP_SEEN_BUCKET_BITS 12 /* the default */
+#define SP_SEEN_BUCKET_BITS_MIN 4
+#define SP_SEEN_BUCKET_BITS_MAX 16
+#define SP_SEEN_NEAR_ENTRY 24
 
 /* The bucket key for hash h of `kind` into key (returns its length), and
  * the field into field[6]. */
-size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, char field[SP_SEEN_FIELD]);
-/* The bucket of SimHash band `band` (0-based) holding band value `value`. */
-size_t sp_seen_band_key(char *key, const char *prefix, int band, uint32_t value);
+size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, int bucket_bits, char field[SP_SEEN_FIELD]);
+/* Bucket number `bucket` of `kind` (for a walk over all of them). */
+size_t sp_seen_bucket_key(char *key, const char *prefix, char kind, unsigned bucket);
+/* The near log of `day`. */
+size_t sp_seen_near_key(char *key, const char *prefix, long day);
+/* The last committed batch of writer `writer`. */
+size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer);
 /* The counters' key. */
 size_t sp_seen_stats_key(char *key, const char *prefix);
 
@@ -42,9 +58,10 @@ int sp_seen_story_bytes(const char *story_id, uint8_t out[8]);
 
 /* The story that owns a canonical URL: 1 with owner (16 hex digits) and
  * the day it was written, 0 when none, -1 on a Redis error. */
-int sp_seen_url_owner(redisContext *c, const char *prefix, const char *canonical_url, char owner[17], long *day);
+int sp_seen_url_owner(redisContext *c, const char *prefix, int bucket_bits, const char *canonical_url, char owner[17],
+                      long *day);
 /* Forget a URL (its owner keeps its record). 1 removed, 0 absent, -1 error. */
-int sp_seen_url_forget(redisContext *c, const char *prefix, const char *canonical_url);
+int sp_seen_url_forget(redisContext *c, const char *prefix, int bucket_bits, const char *canonical_url);
 
 /* Today, in days since 1970-01-01 (UTC), as the entries record it. */
 long sp_seen_today(void);

@@ -43,6 +43,12 @@ void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, con
     o->raw_len = len;
 }
 
+void sp_emit_owned(sp_outbox *ob, int output, const char *key, size_t key_len, char *data, size_t len) {
+    sp_out *o = outbox_push(ob, output, key, key_len);
+    o->raw = o->owned = data;
+    o->raw_len = len;
+}
+
 void sp_emit_dead_letter(sp_outbox *ob, const char *stage, const sp_fail *fail, const char *key, const void *orig,
                          size_t len) {
     sp_input in = {NULL, -1, -1, 0, orig, len, key, key ? strlen(key) : 0};
@@ -178,15 +184,19 @@ static json_t *parse(sp_runtime *rt, const sp_item *it, sp_fail *fail) {
 size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
                         void *arg) {
     json_t *msgs[SP_BATCH_MAX];
+    const sp_input *ins[SP_BATCH_MAX];
     sp_fail fails[SP_BATCH_MAX], fail;
     size_t done = 0, i;
     int64_t backoff = 100;
 
     if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
-    for (i = 0; i < n; i++) msgs[i] = parse(rt, &items[i], &fails[i]);
-    if (rt->def->prepare && !rt->def->raw) {
+    for (i = 0; i < n; i++) {
+        msgs[i] = parse(rt, &items[i], &fails[i]);
+        ins[i] = msgs[i] ? &items[i].in : NULL;
+    }
+    if (rt->def->prepare) {
         memset(&fail, 0, sizeof fail);
-        while (rt->def->prepare(rt->state, msgs, n, &fail) == SP_TRANSIENT)
+        while (rt->def->prepare(rt->state, msgs, ins, n, &fail) == SP_TRANSIENT)
             if (retry_wait(rt, &backoff, &fail, "prepare") != 0) goto out;
     }
     for (done = 0; done < n; done++) {

@@ -60,6 +60,8 @@ void sp_emit(sp_outbox *ob, int output, const char *key, json_t *value);
  * valid until the input is done), keyed by key[0..key_len) (copied). */
 void sp_emit_raw(sp_outbox *ob, int output, const char *key, size_t key_len, const char *data,
                  size_t len);
+/* Append bytes the transform built (malloc'ed: the outbox frees them). */
+void sp_emit_owned(sp_outbox *ob, int output, const char *key, size_t key_len, char *data, size_t len);
 void sp_outbox_clear(sp_outbox *ob);
 /* Drop the outputs after the first n. */
 void sp_outbox_truncate(sp_outbox *ob, size_t n);
@@ -117,11 +119,12 @@ typedef struct sp_stage_def {
     int (*init)(void **state);
     sp_transform_fn transform;
     /* Optional: a batch of inputs, in order, before each is transformed
-     * (msgs[i] NULL for one already dead-lettered), so that what the
-     * transforms will look up can be fetched for all of them at once (one
-     * pipelined round trip to Redis). SP_TRANSIENT is retried with backoff,
-     * as for a transform; SP_REJECT is not an answer here. */
-    sp_result (*prepare)(void *state, json_t *const *msgs, size_t n, sp_fail *fail);
+     * (ins[i] NULL for one already dead-lettered; msgs[i] its DOM, or
+     * json_null() for a raw stage), so that what the transforms will look
+     * up can be fetched for all of them at once (pipelined round trips to
+     * Redis). SP_TRANSIENT is retried with backoff, as for a transform;
+     * SP_REJECT is not an answer here. */
+    sp_result (*prepare)(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail);
     /* Optional: everything emitted so far is durable: the transaction
      * committed (exactly-once), every output acknowledged (at-least-once),
      * written out (--stdio). */

@@ -313,6 +313,29 @@ static char *canonical_host(CURLU *u) {
  * "%C3%A9" as "%c3%a9" (7.88). The URL is put together as a string and curl
  * parses that one again, which also resolves the dot segments that decoding
  * "%2E" may have made. */
+/* 1 when curl would give the URL made of these parts back unchanged, so
+ * it need not parse it again: a host of [a-z0-9.-], a path and query of
+ * characters that stay literal and no dot segment to resolve: the common
+ * case, which then costs one parse by curl instead of two and no printf.
+ * tests/unit/test_url.c checks both ways agree (sp_url_no_shortcut). */
+int sp_url_no_shortcut;
+
+static int settled(const char *host, const char *path, const char *query) {
+    for (const char *p = host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')) return 0;
+    if (*host == '\0' || path[0] != '/') return 0;
+    for (const char *p = path; *p; p++) {
+        if (!literal_ok((unsigned char)*p) && *p != '%') return 0;
+        if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || p[2] == '\0' || p[2] == '?' ||
+                                           (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+            return 0;
+    }
+    if (query && *query == '\0') return 0;
+    for (const char *p = query ? query : ""; *p; p++)
+        if (!literal_ok((unsigned char)*p) && *p != '%') return 0;
+    return 1;
+}
+
 static char *canonical(CURLU *u, const char *url) {
     char *scheme = NULL, *host = NULL, *path = NULL, *query = NULL, *origin = NULL, *s = NULL, *out = NULL;
     size_t olen, plen, qlen;
@@ -331,6 +354,19 @@ static char *canonical(CURLU *u, const char *url) {
     if (curl_url_get(u, CURLUPART_QUERY, &s, 0) == CURLUE_OK) query = clean_query(s, host);
     curl_free(s);
     s = NULL;
+    if (!sp_url_no_shortcut && settled(host, path, query)) { /* scheme://host[:port]path[?query], put together here */
+        char *port = NULL;
+        CURLUcode pc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
+        if (pc == CURLUE_OK || pc == CURLUE_NO_PORT) {
+            size_t n = strlen(scheme) + 3 + strlen(host) + (port ? strlen(port) + 1 : 0) + strlen(path) +
+                       (query ? strlen(query) + 1 : 0) + 1;
+            out = sp_xmalloc(n);
+            snprintf(out, n, "%s://%s%s%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "", path,
+                     query ? "?" : "", query ? query : "");
+        }
+        curl_free(port);
+        goto done;
+    }
     /* "scheme://host[:port]/": no user, password, fragment; no default port */
     if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK || curl_url_set(u, CURLUPART_PATH, "/", 0) != CURLUE_OK)
         goto done;

@@ -59,6 +59,9 @@
  * machine, but "bücher.de" then differs from "BÜCHER.de" and from its
  * punycode form. */
 char *sp_url_canonical(const char *url);
+/* Tests only: 1 makes sp_url_canonical() always take curl's second round
+ * trip, which its shortcut for plain URLs must agree with. */
+extern int sp_url_no_shortcut;
 
 /* The configurable tracking parameters, as a comma-separated list of
  * entries "name" (removed on every host) or "name@host" (removed only when

@@ -60,7 +60,14 @@ int sp_utf8_valid(const char *buf, size_t len) {
     while (s < end) {
         unsigned c = *s;
         if (c < 0x80) {
+            /* ASCII, the common case: 8 bytes at a time while none has its top bit */
             s++;
+            while (end - s >= 8) {
+                uint64_t w;
+                memcpy(&w, s, 8);
+                if (w & 0x8080808080808080ull) break;
+                s += 8;
+            }
             continue;
         }
         size_t need;

@@ -30,7 +30,7 @@ ok
 # stats: the seeds' 43 stories, all new
 rc 0 "${SEEN[@]}" stats --json
 jq -e '.decisions.new == 43 and .decisions.total == 43 and .decisions.duplicate == 0 and .decisions.replay == 0
-       and .kinds.r.entries == 43 and .records == 43 and .kinds.c.entries == 43 and .kinds.b.entries > 0
+       and .kinds.r.entries == 43 and .records == 43 and .kinds.c.entries == 43 and .kinds.n.entries > 0 and .kinds.w.keys == 1
        and .kinds.u.entries == ([inputs | select(.canonical_url != null) | .canonical_url] | unique | length)
        and .rates.duplicate == 0 and .rates.new == 1 and .kinds.other.keys == 0 and .used_memory > 0
        and .bytes_per_record > 0' "$T/out" "$T/unique.jsonl" >/dev/null || fail "stats --json: $(cat "$T/out")"
@@ -104,6 +104,7 @@ rc 64 "${SEEN[@]}" --nope stats
 rc 64 "${SEEN[@]}" lookup "not a url"
 rc 64 "${SEEN[@]}" stats --redis http://127.0.0.1/
 rc 64 "${SEEN[@]}" stats --ttl-days 0
+rc 64 "${SEEN[@]}" stats --bucket-bits 3
 rc 64 "${SEEN[@]}" stats --key-prefix "$(printf 'p%.0s' $(seq 65))"
 rc 64 "${SEEN[@]}" lookup --url-tracking 'bad name' "$url"
 rc 69 "${SEEN[@]}" stats --redis "redis://127.0.0.1:$("$ROOT/scripts/free-port.sh")/0"

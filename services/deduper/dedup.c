@@ -1,22 +1,23 @@
 /* dedup.c — each story once (news.stories -> news.unique, news.duplicates).
  *
- * For a batch of stories (the prepare hook) the deduper works out what
- * each is compared by — its canonical URL, the hash of its normalised text,
- * and its SimHash, or for a short story the hash of its title and summary
- * (fingerprint.c), and the hash of its title and summary when it has both
- * — and asks Redis for every decision in one pipelined
- * round trip (store.c, decide.lua). The transform then emits each story
- * with its decision:
+ * A raw stage: stories are read from their bytes (common/jsonscan.h), never
+ * built into a DOM, and written out as the same bytes with the deduper's
+ * members appended. For a batch of stories (the prepare hook) the deduper
+ * works out what each is compared by — its canonical URL, the hash of its
+ * normalised text and its SimHash, or for a short story the hash of its
+ * title and summary (fingerprint.c) — and has them decided as a batch
+ * (store.c), sending each story's claims to Redis as soon as it is
+ * described, so that Redis works while the next ones are. The transform
+ * then emits each story with its decision:
  *   new        never seen: news.unique, revision 1
  *   update     the same story_id with other text: news.unique, revision + 1
  *   replay     the same story_id and text: not emitted (--reemit: emitted),
  *              unless its earlier emission never reached Kafka
  *   duplicate  another story's URL, text, or near text: news.duplicates
- * Decisions are recorded as pending; once the stories' emission is durable
- * (the committed hook: the transaction committed) they are confirmed, so a
- * story decided but never delivered is emitted again when it comes back.
- * Redis down: prepare fails as transient and the runtime retries with
- * backoff, consuming nothing meanwhile. */
+ * Decisions are pending until the stories' emission is durable (the
+ * committed hook), so a story decided but never delivered is emitted again
+ * when it comes back. Redis down: prepare fails as transient and the
+ * runtime retries with backoff, consuming nothing meanwhile. */
 #include "dedup.h"
 
 #include <signal.h>
@@ -27,7 +28,7 @@
 #include "config.h"
 #include "fields.h"
 #include "fingerprint.h"
-#include "ids.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "seen.h"
 #include "store.h"
@@ -35,19 +36,31 @@
 #include "util.h"
 #include "version.h"
 
-dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "6", "4", "50", NULL, NULL};
+dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "6", "4", "50", NULL, NULL, "12"};
+
+/* One story of the batch prepare decided. */
+typedef struct story {
+    const char *data;     /* the input's bytes: how the transform finds it */
+    int valid;            /* described and decided; else `fail` says why not */
+    sp_fail fail;
+    store_story st;
+    store_decision dec;
+    char id[17];
+    char *canonical;      /* malloc'ed, or NULL */
+    size_t cuts[2][2];    /* the input's own canonical_url and dedup members, to drop */
+    int n_cuts;
+    size_t close;         /* where the input's closing brace is */
+    int done;             /* transformed */
+} story;
 
 typedef struct dedup {
     store *store;
     size_t near_min_words;
-    /* the batch prepare decided */
-    json_t *msgs[SP_BATCH_MAX];
-    store_story stories[SP_BATCH_MAX];
-    store_decision decisions[SP_BATCH_MAX];
-    size_t n;
-    /* emitted since the last commit: confirmed once it is durable */
-    store_story *emitted;
-    size_t n_emitted, cap_emitted;
+    story batch[SP_BATCH_MAX];
+    size_t n, next;
+    sp_members members;
+    char *text;           /* decoded strings */
+    size_t text_cap;
     /* test hook: die (SIGKILL) right after this many batches were decided
      * in Redis, before their stories reach Kafka */
     long crash_after;
@@ -55,7 +68,7 @@ typedef struct dedup {
 
 int dedup_init(void **state) {
     dedup *d;
-    long ttl, threshold, bands, min_words;
+    long ttl, threshold, bands, min_words, bits;
     store_options o;
     if (sp_parse_int(dedup_opts.ttl_days, 1, 36500, &ttl) != 0) {
         fprintf(stderr, "storypipe-deduper: invalid --ttl-days '%s' (1 to 36500)\n", dedup_opts.ttl_days);
@@ -73,12 +86,17 @@ int dedup_init(void **state) {
         fprintf(stderr, "storypipe-deduper: invalid --near-min-words '%s'\n", dedup_opts.near_min_words);
         return SP_EXIT_USAGE;
     }
+    if (sp_parse_int(dedup_opts.bucket_bits, SP_SEEN_BUCKET_BITS_MIN, SP_SEEN_BUCKET_BITS_MAX, &bits) != 0) {
+        fprintf(stderr, "storypipe-deduper: invalid --bucket-bits '%s' (%d to %d)\n", dedup_opts.bucket_bits,
+                SP_SEEN_BUCKET_BITS_MIN, SP_SEEN_BUCKET_BITS_MAX);
+        return SP_EXIT_USAGE;
+    }
     if (strlen(dedup_opts.key_prefix) > 64) {
         fprintf(stderr, "storypipe-deduper: --key-prefix is longer than 64 bytes\n");
         return SP_EXIT_USAGE;
     }
     o = (store_options){dedup_opts.redis_url, dedup_opts.key_prefix, ttl, (int)threshold, (int)bands,
-                        dedup_opts.reemit != NULL};
+                        dedup_opts.reemit != NULL, (int)bits};
     d = sp_xmalloc(sizeof *d);
     memset(d, 0, sizeof *d);
     d->near_min_words = (size_t)min_words;
@@ -94,143 +112,288 @@ int dedup_init(void **state) {
     return 0;
 }
 
+static void forget_batch(dedup *d) {
+    for (size_t i = 0; i < d->n; i++) free(d->batch[i].canonical);
+    d->n = d->next = 0;
+}
+
 void dedup_fini(void *state) {
     dedup *d = state;
     if (d == NULL) return;
+    forget_batch(d);
     store_free(d->store);
-    free(d->emitted);
+    sp_members_free(&d->members);
+    free(d->text);
     free(d);
 }
 
-/* The story's canonical URL by the current rules (malloc'ed), or NULL. */
-static char *canonical(json_t *story) {
-    const char *url = json_string_value(json_object_get(story, "url"));
-    const char *canon = json_string_value(json_object_get(story, "canonical_url"));
-    char *c = url ? sp_url_canonical(url) : NULL;
-    return c ? c : canon ? sp_url_canonical(canon) : NULL;
+/* A string member's decoded text in d->text (its length in *len), or NULL
+ * when absent or null. */
+static const char *text_of(dedup *d, const char *data, const char *name, size_t *len) {
+    const sp_member *m = sp_members_get(&d->members, name);
+    if (m == NULL || m->type != 's') return NULL;
+    *len = sp_json_string_decode(data, m->start, m->end, &d->text, &d->text_cap);
+    return d->text;
 }
 
-/* What the story is compared by; -1 if it is not a story we can decide. */
-static int describe(dedup *d, json_t *story, store_story *st, sp_fail *fail) {
-    const char *id, *body, *title, *summary;
-    char *canon;
+static int is_ours(const sp_member *v) {
+    return (v->key_len == 13 && memcmp(v->key, "canonical_url", 13) == 0) ||
+           (v->key_len == 5 && memcmp(v->key, "dedup", 5) == 0);
+}
+
+/* Where the members the deduper sets are in the input, to be cut out with
+ * a comma next to them: the one before (from the end of the member before),
+ * or when no member of the story's own comes before, the one after (up to
+ * the next member kept). And where its closing brace is. */
+static void find_cuts(const sp_members *m, const sp_input *in, story *s) {
+    int kept_before = 0;
+    s->n_cuts = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const sp_member *v = &m->v[i];
+        size_t from, to, next;
+        if (!is_ours(v)) {
+            kept_before = 1;
+            continue;
+        }
+        if (kept_before) {
+            from = m->v[i - 1].end;
+            to = v->end;
+        } else {
+            for (next = i + 1; next < m->n && is_ours(&m->v[next]); next++)
+                ;
+            from = v->at;
+            to = next < m->n ? m->v[next].at : v->end;
+        }
+        if (s->n_cuts > 0 && from < s->cuts[s->n_cuts - 1][1]) from = s->cuts[s->n_cuts - 1][1];
+        if (from >= to || s->n_cuts == 2) continue;
+        s->cuts[s->n_cuts][0] = from;
+        s->cuts[s->n_cuts][1] = to;
+        s->n_cuts++;
+    }
+    for (s->close = in->len; s->close > 0 && in->data[s->close - 1] != '}'; s->close--)
+        ;
+    if (s->close > 0) s->close--;
+}
+
+/* 1 when the story has a string member `name`. */
+static int has_text(dedup *d, const char *name) {
+    const sp_member *m = sp_members_get(&d->members, name);
+    return m && m->type == 's';
+}
+
+/* What the story is compared by; -1 (fail set) if it is not a story we can decide. */
+static int describe(dedup *d, const sp_input *in, story *s) {
+    const char *v;
+    size_t len = 0, title_len = 0, summary_len = 0;
+    char *title = NULL, *summary = NULL;
     fp_text fp;
-    if (sp_check_story(story, fail) != 0) return -1;
-    id = json_string_value(json_object_get(story, "story_id"));
-    if (sp_seen_story_bytes(id, st->id) != 0) {
-        sp_fail_set(fail, "invalid_value", "story_id is not 16 lowercase hex digits");
+    store_story *st = &s->st;
+    memset(st, 0, sizeof *st);
+    if (sp_json_members(in->data, in->len, &d->members) != 0) {
+        sp_fail_set(&s->fail, "not_object", "the story is not a JSON object");
         return -1;
     }
-    body = json_string_value(json_object_get(story, "body"));
-    fp_compute(body, json_string_length(json_object_get(story, "body")), &fp);
+    if (sp_check_story_members(&d->members, &s->fail) != 0) return -1;
+    find_cuts(&d->members, in, s);
+    v = text_of(d, in->data, "story_id", &len);
+    if (v == NULL || len != 16 || sp_seen_story_bytes(v, st->id) != 0) {
+        sp_fail_set(&s->fail, "invalid_value", "story_id is not 16 lowercase hex digits");
+        return -1;
+    }
+    memcpy(s->id, v, 17);
+    v = text_of(d, in->data, "body", &len);
+    fp_compute(v, len, &fp);
     st->content = fp.exact;
     st->has_simhash = fp.words >= d->near_min_words;
     st->simhash = st->has_simhash ? fp.simhash : 0;
-    st->has_brief = 0;
-    st->brief = 0;
-    title = json_string_value(json_object_get(story, "title"));
-    summary = json_string_value(json_object_get(story, "summary"));
-    /* title and summary together: a short story's stand-in for near text,
-     * and for any story with both, a match as good as the text's */
-    if ((title && summary) || (!st->has_simhash && (title || summary))) {
-        size_t n = (title ? strlen(title) : 0) + (summary ? strlen(summary) : 0) + 2;
-        char *ts = sp_xmalloc(n);
-        fp_text f2;
-        snprintf(ts, n, "%s\n%s", title ? title : "", summary ? summary : "");
-        fp_compute(ts, strlen(ts), &f2);
-        free(ts);
-        st->brief = f2.exact;
-        st->has_brief = 1;
+    /* title and summary: a short story's stand-in for near text, and for
+     * any story with both, a match as good as the text's */
+    if (!st->has_simhash || (has_text(d, "title") && has_text(d, "summary"))) {
+        if ((v = text_of(d, in->data, "title", &title_len))) title = sp_xstrndup(v, title_len);
+        if ((v = text_of(d, in->data, "summary", &summary_len))) summary = sp_xstrndup(v, summary_len);
+        if (title || summary) {
+            char *ts = sp_xmalloc(title_len + summary_len + 2);
+            fp_text f2;
+            memcpy(ts, title ? title : "", title_len);
+            ts[title_len] = '\n';
+            memcpy(ts + title_len + 1, summary ? summary : "", summary_len);
+            fp_compute(ts, title_len + summary_len + 1, &f2);
+            free(ts);
+            st->brief = f2.exact;
+            st->has_brief = 1;
+        }
+        free(title);
+        free(summary);
     }
-    canon = canonical(story);
-    st->has_url = canon != NULL;
-    st->url = canon ? sp_seen_url_hash(canon) : 0;
-    free(canon);
+    /* the URL by the current rules; a canonical_url given is only a fallback */
+    s->canonical = NULL;
+    if ((v = text_of(d, in->data, "url", &len)) && strlen(v) == len) s->canonical = sp_url_canonical(v);
+    if (s->canonical == NULL && (v = text_of(d, in->data, "canonical_url", &len)) && strlen(v) == len)
+        s->canonical = sp_url_canonical(v);
+    st->has_url = s->canonical != NULL;
+    st->url = s->canonical ? sp_seen_url_hash(s->canonical) : 0;
     return 0;
 }
 
-sp_result dedup_prepare(void *state, json_t *const *msgs, size_t n, sp_fail *fail) {
+/* A batch was not all transformed (a stop, a rebalance): its decisions are
+ * not confirmed with the batches before it. */
+static void settle(dedup *d) {
+    for (size_t i = 0; i < d->n; i++)
+        if (d->batch[i].valid && !d->batch[i].done) {
+            store_incomplete(d->store);
+            break;
+        }
+    forget_batch(d);
+}
+
+sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail) {
     dedup *d = state;
-    store_story st[SP_BATCH_MAX];
+    size_t k = 0;
     store_decision dec[SP_BATCH_MAX];
-    size_t idx[SP_BATCH_MAX], k = 0;
-    sp_fail ignored;
-    d->n = 0;
-    for (size_t i = 0; i < n && i < SP_BATCH_MAX; i++)
-        if (msgs[i] && json_is_object(msgs[i]) && describe(d, msgs[i], &st[k], &ignored) == 0) idx[k++] = i;
-    if (k > 0 && store_decide(d->store, st, k, dec, fail) != 0) return SP_TRANSIENT;
-    if (k > 0 && d->crash_after > 0 && --d->crash_after == 0) {
-        sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding %zu stories", k);
+    (void)msgs;
+    settle(d);
+    if (store_begin(d->store, fail) != 0) return SP_TRANSIENT;
+    for (size_t i = 0; i < n && i < SP_BATCH_MAX; i++) {
+        story *s;
+        if (ins[i] == NULL) continue;
+        s = &d->batch[d->n++];
+        memset(s, 0, sizeof *s);
+        s->data = ins[i]->data;
+        if (describe(d, ins[i], s) != 0) continue;
+        s->valid = 1;
+        store_add(d->store, &s->st);
+    }
+    if (store_finish(d->store, dec, fail) != 0) {
+        forget_batch(d);
+        return SP_TRANSIENT;
+    }
+    if (d->crash_after > 0 && --d->crash_after == 0) {
+        sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding a batch");
         raise(SIGKILL);
     }
-    for (size_t j = 0; j < k; j++) {
-        d->msgs[j] = msgs[idx[j]];
-        d->stories[j] = st[j];
-        d->decisions[j] = dec[j];
-    }
-    d->n = k;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->batch[i].valid) d->batch[i].dec = dec[k++];
     return SP_OK;
 }
 
-static void remember(dedup *d, const store_story *st) {
-    if (d->n_emitted == d->cap_emitted) {
-        d->cap_emitted = d->cap_emitted ? d->cap_emitted * 2 : 256;
-        d->emitted = sp_xrealloc(d->emitted, d->cap_emitted * sizeof *d->emitted);
+/* Append s to *buf (grown as needed). */
+static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n > *cap) {
+        *cap = (*len + n) * 2;
+        *buf = sp_xrealloc(*buf, *cap);
     }
-    d->emitted[d->n_emitted++] = *st;
+    memcpy(*buf + *len, s, n);
+    *len += n;
 }
 
-static void emit(sp_outbox *out, json_t *story, const store_decision *dec) {
-    json_t *o = json_copy(story), *info;
-    char *canon = canonical(story);
-    const char *id = json_string_value(json_object_get(story, "story_id"));
-    json_object_set_new(o, "canonical_url", canon ? json_string(canon) : json_null());
-    free(canon);
-    if (strcmp(dec->decision, "duplicate") == 0) {
-        info = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "decision", "duplicate", "duplicate_of", dec->owner, "reason",
-                         dec->reason, "distance", dec->distance, "url_rules", SP_URL_RULES_VERSION,
-                         "deduper_version", STORYPIPE_VERSION);
-        json_object_set_new(o, "dedup", info);
-        sp_emit(out, DEDUP_OUT_DUPLICATES, id, o);
+static void put_text(char **buf, size_t *len, size_t *cap, const char *s) { put(buf, len, cap, s, strlen(s)); }
+
+/* A JSON string of s (a canonical URL: printable ASCII, but escaped all the same). */
+static void put_string(char **buf, size_t *len, size_t *cap, const char *s) {
+    put(buf, len, cap, "\"", 1);
+    for (const char *run = s;; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c != '\0' && c != '"' && c != '\\' && c >= 0x20) continue;
+        put(buf, len, cap, run, (size_t)(s - run));
+        if (c == '\0') break;
+        char esc[8];
+        snprintf(esc, sizeof esc, c == '"' || c == '\\' ? "\\%c" : "\\u%04x", c);
+        put(buf, len, cap, esc, strlen(esc));
+        run = s + 1;
+    }
+    put(buf, len, cap, "\"", 1);
+}
+
+/* Decimal digits of v into p; their count. */
+static size_t put_int(char *p, int v) {
+    char tmp[16];
+    size_t n = 0, k = 0;
+    unsigned u = v < 0 ? 0u : (unsigned)v;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) > 0);
+    while (n > 0) p[k++] = tmp[--n];
+    return k;
+}
+
+/* The story as it came (less its own canonical_url and dedup members), with
+ * canonical_url and dedup set. */
+static void emit(const sp_input *in, const story *s, sp_outbox *out) {
+    static const char rules[] = "\",\"url_rules\":\"" SP_URL_RULES_VERSION "\",\"deduper_version\":\"" STORYPIPE_VERSION "\"}}";
+    const store_decision *dec = &s->dec;
+    size_t cap = in->len + 512, len = 0, at = 0;
+    char *buf = sp_xmalloc(cap);
+    int dup = dec->decision[0] == 'd';
+    for (int k = 0; k < s->n_cuts; k++) {
+        put(&buf, &len, &cap, in->data + at, s->cuts[k][0] - at);
+        at = s->cuts[k][1];
+    }
+    put(&buf, &len, &cap, in->data + at, s->close - at);
+    put_text(&buf, &len, &cap, ",\"canonical_url\":");
+    if (s->canonical) put_string(&buf, &len, &cap, s->canonical);
+    else put_text(&buf, &len, &cap, "null");
+    if (dup) {
+        char n[16];
+        put_text(&buf, &len, &cap, ",\"dedup\":{\"decision\":\"duplicate\",\"duplicate_of\":\"");
+        put_text(&buf, &len, &cap, dec->owner);
+        put_text(&buf, &len, &cap, "\",\"reason\":\"");
+        put_text(&buf, &len, &cap, dec->reason);
+        put_text(&buf, &len, &cap, "\",\"distance\":");
+        put(&buf, &len, &cap, n, put_int(n, dec->distance));
+        put(&buf, &len, &cap, rules + 1, sizeof rules - 2); /* no closing quote before it */
     } else {
-        info = json_pack("{s:s, s:i, s:s, s:s}", "decision", dec->decision, "revision", dec->revision, "url_rules",
-                         SP_URL_RULES_VERSION, "deduper_version", STORYPIPE_VERSION);
-        json_object_set_new(o, "dedup", info);
-        sp_emit(out, DEDUP_OUT_UNIQUE, id, o);
+        char n[16];
+        put_text(&buf, &len, &cap, ",\"dedup\":{\"decision\":\"");
+        put_text(&buf, &len, &cap, dec->decision);
+        put_text(&buf, &len, &cap, "\",\"revision\":");
+        put(&buf, &len, &cap, n, put_int(n, dec->revision));
+        put(&buf, &len, &cap, rules + 1, sizeof rules - 2);
     }
+    /* pretty-printed input (Kafka carries it; lines in --stdio cannot): one line out, as every stage writes */
+    if (memchr(buf, '\n', len) || memchr(buf, '\r', len)) len = sp_json_compact(buf, len);
+    sp_emit_owned(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, buf, len);
 }
 
-sp_result dedup_transform(void *state, json_t *story, const sp_input *in, sp_outbox *out, sp_fail *fail) {
+sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {
     dedup *d = state;
-    store_story st;
-    store_decision dec;
-    size_t i;
-    (void)in;
-    for (i = 0; i < d->n && d->msgs[i] != story; i++)
-        ;
-    if (i < d->n) { /* decided with its batch */
-        st = d->stories[i];
-        dec = d->decisions[i];
-        d->msgs[i] = NULL;
-    } else { /* not in the batch: invalid, or decided alone */
-        if (describe(d, story, &st, fail) != 0) return SP_REJECT;
-        if (store_decide(d->store, &st, 1, &dec, fail) != 0) return SP_TRANSIENT;
+    story *s = NULL, alone;
+    (void)msg;
+    if (d->next < d->n && d->batch[d->next].data == in->data) s = &d->batch[d->next++];
+    for (size_t i = 0; s == NULL && i < d->n; i++)
+        if (d->batch[i].data == in->data && !d->batch[i].done) s = &d->batch[i];
+    if (s == NULL) { /* not in the batch: decided alone */
+        sp_result r = SP_OK;
+        memset(&alone, 0, sizeof alone);
+        s = &alone;
+        if (describe(d, in, s) != 0) {
+            *fail = s->fail;
+            return SP_REJECT;
+        }
+        if (store_decide(d->store, &s->st, 1, &s->dec, fail) != 0) r = SP_TRANSIENT;
+        else if (s->dec.emit) emit(in, s, out);
+        free(s->canonical);
+        return r;
     }
-    if (dec.emit) {
-        emit(out, story, &dec);
-        remember(d, &st);
+    s->done = 1;
+    if (!s->valid) {
+        *fail = s->fail;
+        return SP_REJECT;
     }
+    if (s->dec.emit) emit(in, s, out);
     return SP_OK;
 }
 
 void dedup_committed(void *state) {
     dedup *d = state;
-    for (size_t i = 0; i < d->n_emitted; i += SP_BATCH_MAX)
-        store_confirm(d->store, d->emitted + i, d->n_emitted - i < SP_BATCH_MAX ? d->n_emitted - i : SP_BATCH_MAX);
-    d->n_emitted = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->batch[i].valid && !d->batch[i].done) {
+            store_incomplete(d->store);
+            forget_batch(d);
+            break;
+        }
+    store_committed(d->store);
 }
 
 void dedup_aborted(void *state) {
     dedup *d = state;
-    d->n_emitted = 0; /* those stay pending: emitted again when they come back */
+    forget_batch(d);
+    store_aborted(d->store); /* those stay pending: emitted again when they come back */
 }

@@ -16,12 +16,13 @@ typedef struct dedup_options {
     const char *near_min_words;
     const char *reemit;
     const char *tracking;
+    const char *bucket_bits;
 } dedup_options;
 
 extern dedup_options dedup_opts;
 
 int dedup_init(void **state);
-sp_result dedup_prepare(void *state, json_t *const *msgs, size_t n, sp_fail *fail);
+sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail);
 sp_result dedup_transform(void *state, json_t *story, const sp_input *in, sp_outbox *out, sp_fail *fail);
 void dedup_committed(void *state);
 void dedup_aborted(void *state);

@@ -1,6 +1,19 @@
 /* fingerprint.c — normalised text, its hash and its SimHash (see
- * fingerprint.h). One pass over the UTF-8 text builds the normalised words;
- * the shingles are hashed with XXH3 as they are read. */
+ * fingerprint.h). It runs over every story body the deduper sees, so it is
+ * written for speed. What it computes is exactly what the plain version
+ * (decode a character, classify it, append it, hash each word and shingle
+ * with XXH3 as it ends, count the 64 bits one by one) computed, to the bit:
+ * the same normalised text, word count, exact hash and SimHash. Where the
+ * time goes instead:
+ *   - ASCII, most of any text, is classified 64 bytes at a time (with SSE2
+ *     where there is SSE2) into a bit mask of the bytes that are part of a
+ *     word, and the normalised text is written a word at a time into a
+ *     buffer sized once up front; only characters from U+0080 up go
+ *     through decode() and the code point functions;
+ *   - the words are noted as the text is scanned and hashed in batches
+ *     afterwards, with XXH3 compiled into this file;
+ *   - the shingles' bits are counted with a carry-save adder and packed
+ *     byte counters, not 64 steps a shingle. */
 #include "fingerprint.h"
 
 #include <string.h>
@@ -8,14 +21,27 @@
 #include "ids.h"
 #include "util.h"
 
-#define SHINGLE 2
+/* xxhash's header-only mode: XXH3 compiled into this file, so the hashes of
+ * the short words and shingles inline instead of being a call into
+ * libxxhash each. The same function as sp_hash64 (ids.c), the same values. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
-/* Code point at p (valid UTF-8, as every message is), its length in *n. */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* Code point at p (valid UTF-8, as every message is), its length in *n.
+ * Never reads at or past end: a byte that would be there counts as 0 (what
+ * the NUL every caller's string ends with would give). */
 static uint32_t decode(const unsigned char *p, const unsigned char *end, size_t *n) {
     uint32_t c = p[0];
     if (c < 0x80 || end - p < 2) return *n = 1, c;
     if (c < 0xE0) return *n = 2, (c & 0x1F) << 6 | (p[1] & 0x3F);
-    if (c < 0xF0 || end - p < 4) return *n = end - p < 3 ? 1 : 3, (c & 0x0F) << 12 | (p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    if (c < 0xF0 || end - p < 4) {
+        uint32_t p2 = end - p < 3 ? 0 : p[2];
+        return *n = end - p < 3 ? 1 : 3, (c & 0x0F) << 12 | (p[1] & 0x3F) << 6 | (p2 & 0x3F);
+    }
     return *n = 4, (c & 0x07) << 18 | (p[1] & 0x3F) << 12 | (p[2] & 0x3F) << 6 | (p[3] & 0x3F);
 }
 
@@ -51,93 +77,345 @@ static uint32_t lower(uint32_t c) {
     return c;
 }
 
+/* ASCII, 64 bytes at a time.
+ *
+ * An ASCII byte is part of a word unless is_white() or is_punct() says
+ * otherwise, which leaves digits, letters, DEL and the control characters
+ * other than \t \n \v \f \r. classify64() sets bit i of *word for each such
+ * byte i of p[0..64), bit i of *high for each byte from 0x80 up, and writes
+ * the bytes to low[0..64) with A-Z made a-z. What it says about a byte from
+ * 0x80 up, or about the bytes after one, does not matter: the scan stops at
+ * the first such byte and hands it to decode(). */
+#ifdef __SSE2__
+
+/* 16 bytes at a time. Compared as signed bytes, those from 0x80 up are
+ * below 0 and fall in none of the ranges from 0 up. */
+static __m128i in(__m128i x, char lo, char hi) {
+    __m128i from = _mm_cmpgt_epi8(x, _mm_set1_epi8((char)(lo - 1)));
+    __m128i to = _mm_cmplt_epi8(x, _mm_set1_epi8((char)(hi + 1)));
+    return _mm_and_si128(from, to);
+}
+
+static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, char *low) {
+    *word = *high = 0;
+    for (int c = 0; c < 4; c++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * c));
+        __m128i letter = in(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z'); /* | 0x20 folds A-Z onto a-z */
+        __m128i control = _mm_andnot_si128(in(x, '\t', '\r'), in(x, 0x00, 0x1F));
+        __m128i w = _mm_or_si128(_mm_or_si128(letter, in(x, '0', '9')),
+                                 _mm_or_si128(control, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F))));
+        __m128i upper = _mm_and_si128(in(x, 'A', 'Z'), _mm_set1_epi8(0x20));
+        _mm_storeu_si128((__m128i *)(void *)(low + 16 * c), _mm_add_epi8(x, upper));
+        *word |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << 16 * c;
+        *high |= (uint64_t)(unsigned)_mm_movemask_epi8(x) << 16 * c;
+    }
+}
+
+#else
+
+/* Without SSE2: 8 bytes in a uint64_t, byte i in bits 8i to 8i+7 whatever
+ * the machine's byte order, and a byte mask with bit 7 of each byte it
+ * selects set. The byte arithmetic needs every byte below 0x80, so that no
+ * byte's sum carries into the next; the bytes from 0x80 up have bit 7
+ * cleared first (what is said about them does not matter, see above). */
+static const uint64_t HIGHS = 0x8080808080808080ull;
+
+static uint64_t load8(const unsigned char *p) {
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static void store8(char *o, uint64_t x) {
+    for (int i = 0; i < 8; i++) o[i] = (char)(x >> 8 * i);
+}
+
+/* The bytes of x from lo to hi: x + (0x80 - lo) reaches bit 7 when the
+ * byte is lo or more, x + (0x7F - hi) when it is above hi. */
+static uint64_t in(uint64_t x, unsigned lo, unsigned hi) {
+    return (x + 0x0101010101010101ull * (0x80 - lo)) & ~(x + 0x0101010101010101ull * (0x7F - hi)) & HIGHS;
+}
+
+/* A byte mask as 8 bits, bit i for byte i. The multiplier's byte k (value
+ * 0x80 >> k) moves bit 0 of byte 7-k to bit 56+(7-k); every other product
+ * lands below bit 56 or past bit 63, each on a bit of its own, so nothing
+ * carries into the top byte. */
+static uint64_t bits8(uint64_t mask) { return ((mask >> 7) * 0x0102040810204080ull) >> 56; }
+
+static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, char *low) {
+    *word = *high = 0;
+    for (int c = 0; c < 8; c++) {
+        uint64_t x = load8(p + 8 * c), v = x & ~HIGHS;
+        uint64_t w = in(v | 0x2020202020202020ull, 'a', 'z') | in(v, '0', '9') | in(v, 0x00, 0x08) |
+                     in(v, 0x0E, 0x1F) | in(v, 0x7F, 0x7F);
+        store8(low + 8 * c, v + (in(v, 'A', 'Z') >> 2)); /* 0x80 >> 2 is 0x20 */
+        *word |= bits8(w) << 8 * c;
+        *high |= bits8(x & HIGHS) << 8 * c;
+    }
+}
+
+#endif
+
+/* Up to 64 ASCII bytes of text, classified. */
+typedef struct block {
+    unsigned n;    /* how many: up to the first byte from 0x80 up, at most 64 */
+    uint64_t word; /* bit i set: byte i (< n) is part of a word */
+    char low[80];  /* the bytes, A-Z made a-z; 16 to spare for copy16() */
+} block;
+
+/* Classify the bytes at p (avail of them, at least 1, the first ASCII). */
+static void classify(const unsigned char *p, size_t avail, block *b) {
+    unsigned char pad[64];
+    uint64_t high;
+    b->n = avail < 64 ? (unsigned)avail : 64;
+    if (avail < 64) {
+        /* the end of the text: a copy with spaces after it, which are no
+         * part of a word and are past n anyway */
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, p, avail);
+        p = pad;
+    }
+    classify64(p, &b->word, &high, b->low);
+    if (high && (unsigned)__builtin_ctzll(high) < b->n) b->n = (unsigned)__builtin_ctzll(high);
+    if (b->n < 64) b->word &= (1ull << b->n) - 1;
+}
+
+/* Copy n bytes, 16 at a time: to and from have room for 15 more. */
+static void copy16(char *to, const char *from, size_t n) {
+    memcpy(to, from, 16);
+    for (size_t i = 16; i < n; i += 16) memcpy(to + i, from + i, 16);
+}
+
+/* The words and the SimHash counters. Bit b of the fingerprint is set
+ * when more than half of the shingle hashes have bit b set, so all that is
+ * needed is, for each b, how many hashes had it set: ones[b].
+ *
+ * The scan only notes where each word is; every BATCH words (and at the
+ * end) the words are hashed, then their shingles, then the shingles' bits
+ * counted, each in a loop of its own, which keeps the processor busier
+ * than doing it all word by word in the middle of the scan. */
+#define BATCH 256
+
 typedef struct words {
-    char *s;           /* the normalised text */
-    size_t n, cap;
-    size_t count;
-    uint64_t ring[SHINGLE]; /* hashes of the last words */
-    int v[64];         /* SimHash counters */
+    const char *at[BATCH]; /* words not hashed yet: at[i][0..len[i]) in the normalised text */
+    size_t len[BATCH];
+    size_t hashed;         /* words hashed so far */
+    uint64_t last;         /* hash of the last of them */
+    size_t ones[64];
     size_t shingles;
 } words;
 
-static void put(words *w, const char *s, size_t n) {
-    if (w->n + n + 1 > w->cap) {
-        w->cap = (w->n + n + 1) * 2 + 64;
-        w->s = sp_xrealloc(w->s, w->cap);
+static void words_init(words *w) {
+    w->hashed = 0;
+    w->last = 0;
+    memset(w->ones, 0, sizeof w->ones);
+    w->shingles = 0;
+}
+
+/* The 2-word shingle of words hashed a, b (in that order). */
+static uint64_t shingle_hash(uint64_t a, uint64_t b) {
+    uint64_t sh = 0x9E3779B97F4A7C15ull;
+    sh = (sh ^ a) * 0x100000001B3ull;
+    sh = (sh ^ b) * 0x100000001B3ull;
+    return XXH3_64bits(&sh, sizeof sh);
+}
+
+/* A carry-save adder: a + b + c for each of the 64 bit positions at once,
+ * as a sum bit (returned) and a carry bit (*carry, worth 2). */
+static uint64_t csa(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry) {
+    uint64_t u = a ^ b;
+    *carry = (a & b) | (u & c);
+    return u ^ c;
+}
+
+/* Add to ones[] how many of h[0..n) have each bit set; n is a multiple of
+ * 8, at most 2040.
+ *
+ * Counting bit by bit would be 64 steps a hash. Instead:
+ *   - A Harley-Seal adder tree reduces each 8 hashes to one word: ones,
+ *     twos and fours hold, bit by bit, a running count in binary (bit b of
+ *     twos worth 2 for bit b, and so on), and each 8 hashes added to them
+ *     carry out one word `eights` whose bit b is worth 8.
+ *   - The eights are counted in packed counters: lane[j] holds eight 8-bit
+ *     counters side by side, byte i counting bit 8i+j, so adding
+ *     (eights >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
+ *     once. There are at most 2040 / 8 = 255 eights: no byte overflows. */
+static void count_bits(words *w, const uint64_t *h, unsigned n) {
+    uint64_t ones = 0, twos = 0, fours = 0, lane[8] = {0};
+    for (unsigned k = 0; k < n; k += 8) {
+        uint64_t twos_a, twos_b, fours_a, fours_b, eights;
+        ones = csa(ones, h[k], h[k + 1], &twos_a);
+        ones = csa(ones, h[k + 2], h[k + 3], &twos_b);
+        twos = csa(twos, twos_a, twos_b, &fours_a);
+        ones = csa(ones, h[k + 4], h[k + 5], &twos_a);
+        ones = csa(ones, h[k + 6], h[k + 7], &twos_b);
+        twos = csa(twos, twos_a, twos_b, &fours_b);
+        fours = csa(fours, fours_a, fours_b, &eights);
+        for (int j = 0; j < 8; j++) lane[j] += (eights >> j) & 0x0101010101010101ull;
     }
-    memcpy(w->s + w->n, s, n);
-    w->n += n;
+    for (int b = 0; b < 64; b++)
+        w->ones[b] += 8 * ((lane[b % 8] >> 8 * (b / 8)) & 0xFF) + 4 * (fours >> b & 1) + 2 * (twos >> b & 1) +
+                      (ones >> b & 1);
 }
 
-static void add_shingle(words *w, uint64_t h) {
-    for (int b = 0; b < 64; b++) w->v[b] += (h >> b) & 1 ? 1 : -1;
-    w->shingles++;
-}
-
-/* A word ended at w->s[start..w->n): hash it, and the shingle it closes. */
-static void word_done(words *w, size_t start) {
-    uint64_t h = sp_hash64(w->s + start, w->n - start);
-    w->ring[w->count % SHINGLE] = h;
-    w->count++;
-    if (w->count >= SHINGLE) {
-        uint64_t sh = 0x9E3779B97F4A7C15ull;
-        for (size_t k = w->count - SHINGLE; k < w->count; k++) sh = (sh ^ w->ring[k % SHINGLE]) * 0x100000001B3ull;
-        add_shingle(w, sp_hash64(&sh, sizeof sh));
+/* Hash the first n words in at[], hash the shingles they close and count
+ * the shingles' bits. */
+static void hash_words(words *w, unsigned n) {
+    uint64_t h[BATCH], sh[BATCH];
+    /* XXH3 takes a different path for 1-3, 4-8, 9-16 and 17-128 bytes; in
+     * text order the lengths jump between them unpredictably, which costs
+     * the processor more than the hashing. So the words are hashed a
+     * length class at a time: first listed by class (without a branch:
+     * each index is written to all three lists, and only its own list's
+     * count goes up), then each class hashed in a loop of its own. */
+    unsigned len1to3[BATCH], len4to8[BATCH], len9up[BATCH], n1 = 0, n2 = 0, n3 = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = w->len[i];
+        len1to3[n1] = len4to8[n2] = len9up[n3] = i;
+        n1 += len <= 3;
+        n2 += len > 3 && len <= 8;
+        n3 += len > 8;
     }
+    for (unsigned j = 0; j < n1; j++) h[len1to3[j]] = XXH3_64bits(w->at[len1to3[j]], w->len[len1to3[j]]);
+    for (unsigned j = 0; j < n2; j++) h[len4to8[j]] = XXH3_64bits(w->at[len4to8[j]], w->len[len4to8[j]]);
+    for (unsigned j = 0; j < n3; j++) h[len9up[j]] = XXH3_64bits(w->at[len9up[j]], w->len[len9up[j]]);
+    /* each word closes a shingle with the one before it, but the first */
+    unsigned i = 0, m = 0;
+    uint64_t prev = w->last;
+    if (n && w->hashed == 0) {
+        prev = h[0];
+        i = 1;
+    }
+    for (; i < n; i++) {
+        sh[m++] = shingle_hash(prev, h[i]);
+        prev = h[i];
+    }
+    /* count_bits() takes them 8 at a time; hashes of 0 count no bits */
+    unsigned padded = (m + 7) / 8 * 8;
+    memset(sh + m, 0, (padded - m) * sizeof *sh);
+    count_bits(w, sh, padded);
+    w->shingles += m;
+    w->last = prev;
+    w->hashed += n;
 }
 
-static void scan(const char *text, size_t len, words *w) {
+/* A word ended: at[0..n) in the normalised text. It is word number pending
+ * of those not hashed yet; returns how many are not hashed now. */
+static unsigned add_word(words *w, unsigned pending, const char *at, size_t n) {
+    w->at[pending] = at;
+    w->len[pending] = n;
+    if (++pending < BATCH) return pending;
+    hash_words(w, pending);
+    return 0;
+}
+
+/* Bit b set when more than half the shingles have it. */
+static uint64_t simhash(const words *w) {
+    uint64_t s = 0;
+    for (int b = 0; b < 64; b++)
+        if (2 * w->ones[b] > w->shingles) s |= 1ull << b;
+    return s;
+}
+
+/* The most normalised text len bytes of input can give, and 16 bytes to
+ * spare for copy16() past it. Each character gives at most a space and its
+ * lower-case UTF-8, as long as its own: 2 bytes from an ASCII byte, 3 from
+ * 2 bytes, 4 from 3, 5 from 4. Only a sequence cut off by the end of the
+ * text gives more than twice its length: its lead byte alone up to 4, the
+ * byte after it 3. */
+static size_t out_bound(size_t len) { return len <= (SIZE_MAX - 32) / 2 ? 2 * len + 32 : SIZE_MAX; }
+
+/* Normalise text[0..len) into out (out_bound(len) bytes), hash its words
+ * and count its shingles into *w; returns the length of the normalised
+ * text. */
+static size_t scan(const char *text, size_t len, char *out, words *w) {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
-    size_t start = 0;
-    int in_word = 0;
-    memset(w, 0, sizeof *w);
+    char *o = out;
+    char *word = NULL; /* start of the word being written, NULL between words */
+    unsigned pending = 0;
     while (p < end) {
+        if (*p < 0x80) {
+            /* a block of ASCII: the runs of word bytes in it, found from
+             * the word bits: starts has a bit where a run starts, ends
+             * where one ends, the k-th end pairing with the k-th start */
+            block b;
+            classify(p, (size_t)(end - p), &b);
+            uint64_t starts = b.word & ~(b.word << 1), ends = b.word & ~(b.word >> 1);
+            p += b.n;
+            if (word) {
+                if (b.word & 1) {
+                    /* the word open at the end of the last block goes on */
+                    unsigned to = (unsigned)__builtin_ctzll(ends) + 1;
+                    starts &= starts - 1;
+                    ends &= ends - 1;
+                    copy16(o, b.low, to);
+                    o += to;
+                    if (to == b.n) continue;
+                }
+                pending = add_word(w, pending, word, (size_t)(o - word));
+                word = NULL;
+            }
+            while (starts) {
+                unsigned from = (unsigned)__builtin_ctzll(starts), to = (unsigned)__builtin_ctzll(ends) + 1;
+                starts &= starts - 1;
+                ends &= ends - 1;
+                if (o != out) *o++ = ' ';
+                word = o;
+                copy16(o, b.low + from, to - from);
+                o += to - from;
+                if (to == b.n) break; /* the word may go on past the block */
+                pending = add_word(w, pending, word, (size_t)(o - word));
+                word = NULL;
+            }
+            continue;
+        }
         size_t k;
         uint32_t c = decode(p, end, &k);
         p += k;
         if (is_white(c) || is_punct(c) || is_cjk(c)) {
-            if (in_word) word_done(w, start);
-            in_word = 0;
+            if (word) pending = add_word(w, pending, word, (size_t)(o - word));
+            word = NULL;
             if (!is_cjk(c)) continue;
             /* an ideograph is a word of its own */
-            if (w->n) put(w, " ", 1);
-            start = w->n;
-            char u[4];
-            put(w, u, sp_utf8_encode(c, u));
-            word_done(w, start);
+            if (o != out) *o++ = ' ';
+            size_t u = sp_utf8_encode(c, o);
+            pending = add_word(w, pending, o, u);
+            o += u;
             continue;
         }
-        if (!in_word) {
-            if (w->n) put(w, " ", 1);
-            start = w->n;
-            in_word = 1;
+        if (!word) {
+            if (o != out) *o++ = ' ';
+            word = o;
         }
-        char u[4];
-        put(w, u, sp_utf8_encode(lower(c), u));
+        o += sp_utf8_encode(lower(c), o);
     }
-    if (in_word) word_done(w, start);
-    if (w->count > 0 && w->count < SHINGLE) /* too few words for a shingle: the words are one */
-        add_shingle(w, sp_hash64(w->s, w->n));
+    if (word) pending = add_word(w, pending, word, (size_t)(o - word));
+    hash_words(w, pending);
+    return (size_t)(o - out);
 }
 
 void fp_compute(const char *text, size_t len, fp_text *out) {
     words w;
-    scan(text, len, &w);
-    out->exact = sp_hash64(w.s ? w.s : "", w.n);
-    out->words = w.count;
-    out->simhash = 0;
-    for (int b = 0; b < 64; b++)
-        if (w.v[b] > 0) out->simhash |= 1ull << b;
-    free(w.s);
+    char *buf = sp_xmalloc(out_bound(len));
+    words_init(&w);
+    size_t n = scan(text, len, buf, &w);
+    if (w.hashed == 1) { /* too few words for a shingle: the word is one */
+        uint64_t h = sp_hash64(buf, n);
+        for (int b = 0; b < 64; b++) w.ones[b] += h >> b & 1;
+        w.shingles = 1;
+    }
+    out->exact = sp_hash64(buf, n);
+    out->words = w.hashed;
+    out->simhash = simhash(&w);
+    free(buf);
 }
 
 char *fp_normalise(const char *text, size_t len, size_t *n) {
     words w;
-    scan(text, len, &w);
-    put(&w, "", 0);
-    w.s[w.n] = '\0';
-    *n = w.n;
-    return w.s;
+    char *buf = sp_xmalloc(out_bound(len));
+    words_init(&w);
+    *n = scan(text, len, buf, &w);
+    buf[*n] = '\0';
+    return buf;
 }
 
 int fp_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }

@@ -1,44 +1,157 @@
-/* store.c — decide.lua and confirm.lua over a pipelined connection (see
- * store.h). Scripts are loaded once (SCRIPT LOAD) and called by SHA; after
- * a Redis restart (NOSCRIPT) they are loaded again. */
+/* store.c — the deduper's decisions, made here on state read from and
+ * written to Redis in pipelined round trips (see store.h; keys in
+ * common/seen.h).
+ *
+ * A batch:
+ *   1. claims: per story HSETNX of its record, URL, text and (short
+ *      stories) title + summary, sent as the stories come (store_add),
+ *      together with the catch-up of the near log and one bucket of the
+ *      sweep for expired entries;
+ *   2. for the claims that were taken already: HGET of their owners, and of
+ *      the record of a story seen before (then, for a record of another
+ *      writer, GET of that writer's last committed batch);
+ *   3. the decisions, in order, here (decide()); then what they change:
+ *      a duplicate's record and the claims it must give back, an update's
+ *      record, replays' refreshed days, the kept stories' near log entries,
+ *      the counters, the sweep's deletions.
+ * A story that takes all its claims and has no near duplicate costs its
+ * HSETNXs and 24 bytes of APPEND, nothing else. A long story's title and
+ * summary are matched from memory (near.h), like its near text; a short
+ * story's, its stand-in for near text, are a claim. 
+ *
+ * Record value (22 bytes, big-endian): decision (0 taken, not yet decided;
+ * 1 new; 2 update; 4 duplicate), 0, revision (2), day (2), content hash
+ * (8), writer (4), batch (4); a duplicate adds owner (8), reason (1),
+ * distance (1); a kept story the first 4 bytes of up to 3 earlier texts,
+ * newest first, so that old revisions read again are replays, not edits.
+ * A record still 0 when its batch is committed is a new story (only those
+ * are not written again). Claim value: owner (8), day (2). */
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "ids.h"
 #include "log.h"
+#include "near.h"
 #include "redis.h"
 #include "seen.h"
 #include "util.h"
 
-extern const char deduper_decide_lua[], deduper_confirm_lua[];
+enum { DEC_TAKEN = 0, DEC_NEW = 1, DEC_UPDATE = 2, DEC_DUPLICATE = 4 };
+enum { REASON_URL = 1, REASON_EXACT = 2, REASON_NEAR = 3 };
+enum { CLAIM_RECORD, CLAIM_URL, CLAIM_TEXT, CLAIM_BRIEF, CLAIMS };
+enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STATS };
+
+#define RECORD_LEN 22
+#define CLAIM_LEN 10
+#define CHUNK 32            /* stories whose claims are sent at once */
+#define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
+#define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
+#define WRITERS 16          /* other writers' committed batches remembered */
+
+static const char KINDS[CLAIMS] = {'r', 'u', 'c', 't'};
+static const char *const REASONS[] = {"", "url", "exact", "near"};
+static const char *const STAT_NAMES[STATS] = {"new", "update", "replay", "duplicate_url", "duplicate_exact",
+                                              "duplicate_near"};
+
+typedef struct record {
+    int dec, rev;
+    long day;
+    uint64_t content;
+    uint32_t writer, batch;
+    uint64_t owner; /* duplicates */
+    int reason, distance;
+    uint32_t earlier[3];
+    int n_earlier;
+} record;
+
+/* One story of the batch under way. */
+typedef struct item {
+    store_story st;
+    uint64_t id;
+    int sent[CLAIMS]; /* sent in step 1 */
+    int took[CLAIMS]; /* HSETNX took it */
+    redisReply *got[CLAIMS]; /* step 2: what holds it */
+    int decided, dec;  /* its decision, for later stories of the batch */
+    uint64_t owner;
+} item;
+
+typedef struct writer_batch {
+    uint32_t writer, batch;
+} writer_batch;
+
+/* How much of a day's near log is in the index. */
+typedef struct near_log {
+    long day;
+    long long offset;
+} near_log;
 
 struct store {
     store_options o;
     redisContext *redis;
-    char decide_sha[41], confirm_sha[41];
-    int bands, band_bits;
+    int broken; /* a command of the batch under way failed to go out */
+    uint32_t writer, batch;
+    uint32_t confirmed;       /* this writer's last committed batch */
+    writer_batch to_confirm[4], others[WRITERS];
+    int n_to_confirm, n_others;
+    near_index near;
+    near_log logs[NEAR_DAYS];
+    unsigned sweep; /* the next bucket the sweep reads */
+    long today;
+    item items[SP_BATCH_MAX];
+    size_t n, flushed;
+    char *out;        /* claims not yet handed to hiredis, as RESP */
+    size_t out_len, out_cap;
+    size_t pipelined; /* replies the batch's step 1 is owed */
 };
+
+static uint32_t new_writer(void) {
+    struct timespec ts;
+    static unsigned counter;
+    uint64_t h[3];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h[0] = (uint64_t)ts.tv_sec << 30 ^ (uint64_t)ts.tv_nsec;
+    h[1] = (uint64_t)getpid();
+    h[2] = ++counter;
+    uint32_t w = (uint32_t)sp_hash64(h, sizeof h);
+    return w ? w : 1;
+}
 
 store *store_new(const store_options *o) {
     store *s;
+    int bits = o->bucket_bits ? o->bucket_bits : SP_SEEN_BUCKET_BITS;
     if (!sp_redis_url_valid(o->redis_url) || o->ttl_days < 1 || o->ttl_days > 36500 || o->threshold < 0 ||
-        o->threshold > 32 || o->bands < 1 || o->bands > SP_SEEN_MAX_BANDS || strlen(o->prefix) > 64)
+        o->threshold > 32 || o->bands < 1 || o->bands > SP_SEEN_MAX_BANDS || strlen(o->prefix) > 64 ||
+        bits < SP_SEEN_BUCKET_BITS_MIN || bits > SP_SEEN_BUCKET_BITS_MAX)
         return NULL;
     s = sp_xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->o = *o;
-    /* b bands: two fingerprints fewer than b bits apart agree on a band (and
-     * further ones often do); a candidate is a near duplicate within the
-     * threshold */
-    s->bands = o->bands;
-    s->band_bits = 64 / s->bands > 32 ? 32 : 64 / s->bands;
+    s->o.bucket_bits = bits;
+    s->writer = new_writer();
+    near_init(&s->near, o->bands);
     return s;
+}
+
+static void drop_replies(store *s) {
+    for (size_t i = 0; i < s->n; i++)
+        for (int c = 0; c < CLAIMS; c++)
+            if (s->items[i].got[c]) {
+                freeReplyObject(s->items[i].got[c]);
+                s->items[i].got[c] = NULL;
+            }
 }
 
 void store_free(store *s) {
     if (s == NULL) return;
+    drop_replies(s);
     if (s->redis) redisFree(s->redis);
+    near_free(&s->near);
+    free(s->out);
     free(s);
 }
 
@@ -47,19 +160,198 @@ static void disconnect(store *s) {
     s->redis = NULL;
 }
 
-static int load(store *s, const char *script, char sha[41]) {
-    redisReply *r = redisCommand(s->redis, "SCRIPT LOAD %s", script);
-    int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
-    if (ok) memcpy(sha, r->str, 41);
-    else sp_log(SP_LOG_ERROR, "redis_failed", "SCRIPT LOAD: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
-    if (r) freeReplyObject(r);
-    return ok ? 0 : -1;
+/* ------------------------------------------------------------ values */
+
+static void put16(unsigned char *p, unsigned v) { p[0] = (unsigned char)(v >> 8), p[1] = (unsigned char)v; }
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (24 - 8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+static unsigned get16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static uint32_t get32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
+
+/* A day as the entries keep it (16 bits) is fresh when written less than
+ * the TTL ago. */
+static int fresh(const store *s, long day) { return (unsigned long)(s->today - day) % 65536 < (unsigned long)s->o.ttl_days; }
+
+static size_t record_encode(const store *s, const record *r, unsigned char *v) {
+    size_t n = RECORD_LEN;
+    v[0] = (unsigned char)r->dec;
+    v[1] = 0;
+    put16(v + 2, (unsigned)r->rev);
+    put16(v + 4, (unsigned)(s->today & 0xFFFF));
+    put64(v + 6, r->content);
+    put32(v + 14, s->writer);
+    put32(v + 18, s->batch);
+    if (r->dec == DEC_DUPLICATE) {
+        put64(v + n, r->owner);
+        v[n + 8] = (unsigned char)r->reason;
+        v[n + 9] = (unsigned char)r->distance;
+        n += 10;
+    } else {
+        for (int i = 0; i < r->n_earlier; i++, n += 4) put32(v + n, r->earlier[i]);
+    }
+    return n;
+}
+
+/* 0, or -1 when the value is not a record (then the story counts as never seen). */
+static int record_decode(const redisReply *rp, record *r) {
+    const unsigned char *v = (const unsigned char *)rp->str;
+    size_t len = rp->len;
+    if (rp->type != REDIS_REPLY_STRING || len < RECORD_LEN) return -1;
+    memset(r, 0, sizeof *r);
+    r->dec = v[0];
+    r->rev = (int)get16(v + 2);
+    r->day = (long)get16(v + 4);
+    r->content = get64(v + 6);
+    r->writer = get32(v + 14);
+    r->batch = get32(v + 18);
+    if (r->dec == DEC_DUPLICATE) {
+        if (len != RECORD_LEN + 10 || v[RECORD_LEN + 8] < REASON_URL || v[RECORD_LEN + 8] > REASON_NEAR) return -1;
+        r->owner = get64(v + RECORD_LEN);
+        r->reason = v[RECORD_LEN + 8];
+        r->distance = v[RECORD_LEN + 9];
+    } else {
+        if ((len - RECORD_LEN) % 4 != 0 || len > RECORD_LEN + 12) return -1;
+        r->n_earlier = (int)(len - RECORD_LEN) / 4;
+        for (int i = 0; i < r->n_earlier; i++) r->earlier[i] = get32(v + RECORD_LEN + 4 * i);
+    }
+    return r->dec == DEC_TAKEN || r->dec == DEC_NEW || r->dec == DEC_UPDATE || r->dec == DEC_DUPLICATE ? 0 : -1;
+}
+
+static void claim_encode(const store *s, uint64_t owner, unsigned char v[CLAIM_LEN]) {
+    put64(v, owner);
+    put16(v + 8, (unsigned)(s->today & 0xFFFF));
+}
+
+/* The day the value of a `kind` entry was written, or -1. */
+static long entry_day(char kind, const redisReply *v) {
+    if (v->type != REDIS_REPLY_STRING) return -1;
+    if (kind == 'r') return v->len >= RECORD_LEN ? (long)get16((const unsigned char *)v->str + 4) : -1;
+    return v->len == CLAIM_LEN ? (long)get16((const unsigned char *)v->str + 8) : -1;
+}
+
+/* ------------------------------------------------------------ Redis */
+
+static size_t claim_key(const store *s, int claim, const item *it, char *key, char field[SP_SEEN_FIELD]) {
+    uint64_t h = claim == CLAIM_RECORD ? it->id : claim == CLAIM_URL ? it->st.url
+                 : claim == CLAIM_TEXT ? it->st.content : it->st.brief;
+    return sp_seen_key(key, s->o.prefix, KINDS[claim], h, s->o.bucket_bits, field);
+}
+
+/* "*N\r\n" or "$N\r\n" at p; its length. */
+static size_t resp_header(char *p, char kind, size_t n) {
+    char digits[24];
+    size_t k = 0, len = 0;
+    do digits[k++] = (char)('0' + n % 10); while ((n /= 10) > 0);
+    p[len++] = kind;
+    while (k > 0) p[len++] = digits[--k];
+    p[len++] = '\r';
+    p[len++] = '\n';
+    return len;
+}
+
+/* One command in RESP into s->out (what hiredis' formatting would give,
+ * without parsing a format and allocating per argument: the claims are the
+ * hot path). */
+static void resp(store *s, int argc, const char *const *argv, const size_t *lens) {
+    size_t need = 16;
+    for (int i = 0; i < argc; i++) need += lens[i] + 24;
+    if (s->out_len + need > s->out_cap) {
+        s->out_cap = (s->out_len + need) * 2;
+        s->out = sp_xrealloc(s->out, s->out_cap);
+    }
+    s->out_len += resp_header(s->out + s->out_len, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        s->out_len += resp_header(s->out + s->out_len, '$', lens[i]);
+        memcpy(s->out + s->out_len, argv[i], lens[i]);
+        memcpy(s->out + s->out_len + lens[i], "\r\n", 2);
+        s->out_len += lens[i] + 2;
+    }
+}
+
+/* Send what is buffered. -1 when the connection failed. */
+static int flush(store *s) {
+    int done = 0;
+    if (s->out_len) {
+        if (redisAppendFormattedCommand(s->redis, s->out, s->out_len) != REDIS_OK) return -1;
+        s->out_len = 0;
+    }
+    while (!done)
+        if (redisBufferWrite(s->redis, &done) != REDIS_OK) return -1;
+    return 0;
+}
+
+/* One reply, or NULL when the connection failed. */
+static redisReply *reply(store *s) {
+    redisReply *r = NULL;
+    if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return NULL;
+    return r;
+}
+
+/* Read n replies of commands whose answer does not matter; -1 when one
+ * was an error or the connection failed. */
+static int drain(store *s, size_t n) {
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = reply(s);
+        if (r == NULL) return -1;
+        if (r->type == REDIS_REPLY_ERROR) {
+            sp_log(SP_LOG_ERROR, "redis_failed", "Redis: %s", r->str);
+            rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+/* Add a near log's bytes (whole entries) to the index. */
+static void near_load(store *s, long day, const char *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf;
+    for (size_t k = 0; k + SP_SEEN_NEAR_ENTRY <= len; k += SP_SEEN_NEAR_ENTRY)
+        near_add(&s->near, get64(p + k), get64(p + k + 8), get64(p + k + 16), day);
+}
+
+static void log_catch_up(store *s, int k, const redisReply *r) {
+    if (r->type != REDIS_REPLY_STRING) return;
+    size_t whole = r->len / SP_SEEN_NEAR_ENTRY * SP_SEEN_NEAR_ENTRY;
+    near_load(s, s->logs[k].day, r->str, whole);
+    s->logs[k].offset += (long long)whole;
+}
+
+/* At (re)connection: the near logs of every day within the TTL, read into
+ * an empty index. 0, or -1. */
+static int near_reload(store *s) {
+    long first = s->today - s->o.ttl_days - 1, last = s->today + 1;
+    near_clear(&s->near);
+    for (long day = first; day <= last; day++) {
+        char key[SP_SEEN_KEY_MAX];
+        size_t kn = sp_seen_near_key(key, s->o.prefix, day);
+        long long off = 0;
+        for (;;) {
+            redisReply *r = redisCommand(s->redis, "GETRANGE %b %lld %lld", key, kn, off, off + NEAR_READ - 1);
+            if (r == NULL || r->type != REDIS_REPLY_STRING) {
+                if (r) freeReplyObject(r);
+                return -1;
+            }
+            size_t whole = r->len / SP_SEEN_NEAR_ENTRY * SP_SEEN_NEAR_ENTRY;
+            near_load(s, day, r->str, whole);
+            off += (long long)whole;
+            int more = r->len == NEAR_READ;
+            freeReplyObject(r);
+            if (!more) break;
+        }
+        if (day >= s->today - 1) s->logs[day - (s->today - 1)] = (near_log){day, off};
+    }
+    return 0;
 }
 
 static int connect_redis(store *s, sp_fail *fail) {
     if (s->redis) return 0;
-    if ((s->redis = sp_redis_connect(s->o.redis_url)) == NULL ||
-        load(s, deduper_decide_lua, s->decide_sha) != 0 || load(s, deduper_confirm_lua, s->confirm_sha) != 0) {
+    if ((s->redis = sp_redis_connect(s->o.redis_url)) == NULL || near_reload(s) != 0) {
         disconnect(s);
         if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
         return -1;
@@ -67,135 +359,474 @@ static int connect_redis(store *s, sp_fail *fail) {
     return 0;
 }
 
-static void copy_str(char *dst, size_t cap, const redisReply *r) {
-    size_t n = r && r->type == REDIS_REPLY_STRING ? r->len : 0;
-    if (n >= cap) n = cap - 1;
-    if (n) memcpy(dst, r->str, n);
-    dst[n] = '\0';
+/* ------------------------------------------------------------ step 1 */
+
+int store_begin(store *s, sp_fail *fail) {
+    char key[SP_SEEN_KEY_MAX];
+    long today = sp_seen_today();
+    drop_replies(s);
+    s->n = s->flushed = 0;
+    s->out_len = 0;
+    s->broken = 0;
+    s->pipelined = 0;
+    if (today != s->today) { /* a new day: the logs around it (read whole when new) */
+        near_log logs[NEAR_DAYS];
+        for (int k = 0; k < NEAR_DAYS; k++) {
+            logs[k] = (near_log){today - 1 + k, 0};
+            for (int j = 0; j < NEAR_DAYS; j++)
+                if (s->logs[j].day == logs[k].day) logs[k].offset = s->logs[j].offset;
+        }
+        if (s->today && today - s->today > 1) disconnect(s); /* days went by unread: read everything again */
+        memcpy(s->logs, logs, sizeof logs);
+        s->today = today;
+        near_expire(&s->near, today, s->o.ttl_days); /* what the TTL has let go of */
+    }
+    if (connect_redis(s, fail) != 0) return -1;
+    s->batch++;
+    for (int k = 0; k < NEAR_DAYS; k++) {
+        size_t kn = sp_seen_near_key(key, s->o.prefix, s->logs[k].day);
+        redisAppendCommand(s->redis, "GETRANGE %b %lld -1", key, kn, s->logs[k].offset);
+    }
+    /* the sweep: one bucket of one kind per batch, round robin */
+    unsigned buckets = 1u << s->o.bucket_bits;
+    s->sweep = (s->sweep + 1) % (CLAIMS * buckets);
+    size_t kn = sp_seen_bucket_key(key, s->o.prefix, KINDS[s->sweep / buckets], s->sweep % buckets);
+    redisAppendCommand(s->redis, "HGETALL %b", key, kn);
+    s->pipelined = NEAR_DAYS + 1;
+    return 0;
 }
 
-/* One story's EVALSHA into the pipeline. */
-static void append_decide(store *s, const store_story *st, long today) {
-    char keys[6 + SP_SEEN_MAX_BANDS][SP_SEEN_KEY_MAX], fields[4][SP_SEEN_FIELD];
-    size_t klen[6 + SP_SEEN_MAX_BANDS];
-    const char *argv[32];
-    size_t argl[32];
-    char nkeys[8], sday[24], sttl[24], sthr[8], content[8], sim[8];
-    uint64_t id = 0;
-    int a = 0, nk;
-    for (int i = 0; i < 8; i++) id = id << 8 | st->id[i];
-    klen[0] = sp_seen_key(keys[0], s->o.prefix, 'r', id, fields[0]);
-    klen[1] = sp_seen_key(keys[1], s->o.prefix, 'u', st->url, fields[1]);
-    klen[2] = sp_seen_key(keys[2], s->o.prefix, 'c', st->content, fields[2]);
-    klen[3] = sp_seen_key(keys[3], s->o.prefix, 't', st->brief, fields[3]);
-    klen[4] = sp_seen_stats_key(keys[4], s->o.prefix);
-    nk = 5;
-    if (st->has_simhash) {
-        uint64_t mask = s->band_bits == 64 ? ~0ull : (1ull << s->band_bits) - 1;
-        for (int b = 0; b < s->bands; b++, nk++)
-            klen[nk] = sp_seen_band_key(keys[nk], s->o.prefix, b, (uint32_t)((st->simhash >> (b * s->band_bits)) & mask));
+void store_add(store *s, const store_story *st) {
+    item *it;
+    record r;
+    unsigned char rec[RECORD_LEN + 12], claim[CLAIM_LEN];
+    if (s->n >= SP_BATCH_MAX || s->redis == NULL) return;
+    it = &s->items[s->n++];
+    memset(it, 0, sizeof *it);
+    it->st = *st;
+    for (int i = 0; i < 8; i++) it->id = it->id << 8 | st->id[i];
+    memset(&r, 0, sizeof r);
+    r.dec = DEC_TAKEN;
+    r.rev = 1;
+    r.content = st->content;
+    size_t rn = record_encode(s, &r, rec);
+    claim_encode(s, it->id, claim);
+    for (int c = 0; c < CLAIMS; c++) {
+        char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
+        if ((c == CLAIM_URL && !st->has_url) || (c == CLAIM_BRIEF && (!st->has_brief || st->has_simhash))) continue;
+        size_t kn = claim_key(s, c, it, key, field);
+        const char *argv[4] = {"HSETNX", key, field, c == CLAIM_RECORD ? (const char *)rec : (const char *)claim};
+        size_t lens[4] = {6, kn, SP_SEEN_FIELD, c == CLAIM_RECORD ? rn : (size_t)CLAIM_LEN};
+        resp(s, 4, argv, lens);
+        it->sent[c] = 1;
+        s->pipelined++;
     }
-    for (int i = 0; i < 8; i++) {
-        content[i] = (char)(st->content >> (56 - 8 * i));
-        sim[i] = (char)(st->simhash >> (56 - 8 * i));
+    /* send a chunk: Redis takes the claims while the caller goes on */
+    if (s->n - s->flushed >= CHUNK) {
+        if (flush(s) != 0) s->broken = 1;
+        s->flushed = s->n;
     }
-    snprintf(nkeys, sizeof nkeys, "%d", nk);
-    snprintf(sday, sizeof sday, "%ld", today);
-    snprintf(sttl, sizeof sttl, "%ld", s->o.ttl_days);
-    snprintf(sthr, sizeof sthr, "%d", s->o.threshold);
-#define ARG(p, n) (argv[a] = (p), argl[a++] = (n))
-    ARG("EVALSHA", 7);
-    ARG(s->decide_sha, 40);
-    ARG(nkeys, strlen(nkeys));
-    for (int k = 0; k < nk; k++) ARG(keys[k], klen[k]);
-    ARG((const char *)st->id, 8);
-    ARG(fields[0], SP_SEEN_FIELD);
-    ARG(fields[1], st->has_url ? SP_SEEN_FIELD : 0);
-    ARG(fields[2], SP_SEEN_FIELD);
-    ARG(fields[3], st->has_brief ? SP_SEEN_FIELD : 0);
-    ARG(sim, st->has_simhash ? 8 : 0);
-    ARG(sday, strlen(sday));
-    ARG(sttl, strlen(sttl));
-    ARG(sthr, strlen(sthr));
-    ARG(content, 8);
-    ARG(s->o.reemit ? "1" : "0", 1);
-#undef ARG
-    redisAppendCommandArgv(s->redis, a, argv, argl);
 }
 
-/* Read one decision reply. 1 ok, 0 NOSCRIPT (reload and redo), -1 error. */
-static int read_decision(store *s, store_decision *d) {
-    redisReply *r = NULL;
+/* ------------------------------------------------------------ step 2 */
+
+/* 1 when a writer's batch is known to be committed, 0 when it is known not
+ * to be (this writer's), -1 when Redis must be asked. */
+static int committed_at_least(const store *s, uint32_t writer, uint32_t batch) {
+    if (writer == s->writer) return s->confirmed >= batch;
+    for (int i = 0; i < s->n_others; i++)
+        if (s->others[i].writer == writer && s->others[i].batch >= batch) return 1;
+    return -1;
+}
+
+static void remember_writer(store *s, uint32_t writer, uint32_t batch) {
+    int i;
+    for (i = 0; i < s->n_others && s->others[i].writer != writer; i++)
+        ;
+    if (i == s->n_others) {
+        if (s->n_others < WRITERS) s->n_others++;
+        else i = (int)(writer % WRITERS); /* full: replace one */
+    }
+    s->others[i].writer = writer;
+    s->others[i].batch = batch;
+}
+
+/* Owners of the claims that were taken already, records of stories seen
+ * before, then the committed batches of the writers those name. */
+static int read_holders(store *s) {
+    size_t sent = 0;
+    for (size_t i = 0; i < s->n; i++)
+        for (int c = 0; c < CLAIMS; c++)
+            if (s->items[i].sent[c] && !s->items[i].took[c]) {
+                char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
+                size_t kn = claim_key(s, c, &s->items[i], key, field);
+                redisAppendCommand(s->redis, "HGET %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
+                sent++;
+            }
+    if (sent == 0) return 0;
+    for (size_t i = 0; i < s->n; i++)
+        for (int c = 0; c < CLAIMS; c++)
+            if (s->items[i].sent[c] && !s->items[i].took[c]) {
+                redisReply *r = reply(s);
+                if (r == NULL) return -1;
+                if (r->type == REDIS_REPLY_ERROR) {
+                    sp_log(SP_LOG_ERROR, "redis_failed", "HGET: %s", r->str);
+                    freeReplyObject(r);
+                    return -1;
+                }
+                s->items[i].got[c] = r;
+            }
+    /* writers */
+    uint32_t asked[SP_BATCH_MAX];
+    size_t n_asked = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        record rec;
+        redisReply *r = s->items[i].got[CLAIM_RECORD];
+        if (r == NULL || record_decode(r, &rec) != 0 || committed_at_least(s, rec.writer, rec.batch) >= 0) continue;
+        size_t k;
+        for (k = 0; k < n_asked && asked[k] != rec.writer; k++)
+            ;
+        if (k < n_asked) continue;
+        asked[n_asked++] = rec.writer;
+        char key[SP_SEEN_KEY_MAX];
+        size_t kn = sp_seen_writer_key(key, s->o.prefix, rec.writer);
+        redisAppendCommand(s->redis, "GET %b", key, kn);
+    }
+    for (size_t k = 0; k < n_asked; k++) {
+        redisReply *r = reply(s);
+        if (r == NULL) return -1;
+        remember_writer(s, asked[k], r->type == REDIS_REPLY_STRING ? (uint32_t)strtoul(r->str, NULL, 10) : 0);
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ step 3 */
+
+/* What the decisions change, sent as one pipeline. */
+typedef struct changes {
+    size_t commands;
+    unsigned char *near; /* the kept stories' near log entries */
+    size_t near_len;
+    unsigned stats[STATS];
+} changes;
+
+static void set_record(store *s, changes *ch, const item *it, const record *r) {
+    char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
+    unsigned char v[RECORD_LEN + 12];
+    size_t kn = claim_key(s, CLAIM_RECORD, it, key, field), vn = record_encode(s, r, v);
+    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, vn);
+    ch->commands++;
+}
+
+/* Give back claim c (a duplicate does not keep what it took). */
+static void release(store *s, changes *ch, const item *it, int c) {
+    char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
+    size_t kn = claim_key(s, c, it, key, field);
+    redisAppendCommand(s->redis, "HDEL %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
+    ch->commands++;
+}
+
+/* Take claim c over (it was held by an expired entry, or by nobody any more). */
+static void overwrite(store *s, changes *ch, const item *it, int c) {
+    char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
+    unsigned char v[CLAIM_LEN];
+    size_t kn = claim_key(s, c, it, key, field);
+    claim_encode(s, it->id, v);
+    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, (size_t)CLAIM_LEN);
+    ch->commands++;
+}
+
+static void keep_near(store *s, changes *ch, const item *it) {
+    uint64_t brief = it->st.has_brief ? it->st.brief : 0;
+    if (!it->st.has_simhash) return;
+    put64(ch->near + ch->near_len, it->st.simhash);
+    put64(ch->near + ch->near_len + 8, it->id);
+    put64(ch->near + ch->near_len + 16, brief);
+    ch->near_len += SP_SEEN_NEAR_ENTRY;
+    near_add(&s->near, it->st.simhash, it->id, brief, s->today); /* for the rest of this batch */
+}
+
+static void owner_hex(uint64_t owner, char out[17]) {
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", (unsigned)(owner >> (56 - 8 * i)) & 0xFF);
+}
+
+static void say(store_decision *d, const char *decision, int rev, int emit) {
+    memset(d, 0, sizeof *d);
+    snprintf(d->decision, sizeof d->decision, "%s", decision);
+    d->revision = rev;
+    d->emit = emit;
+}
+
+static void say_duplicate(store_decision *d, int rev, uint64_t owner, int reason, int distance, int emit) {
+    say(d, "duplicate", rev, emit);
+    owner_hex(owner, d->owner);
+    snprintf(d->reason, sizeof d->reason, "%s", REASONS[reason]);
+    d->distance = distance;
+}
+
+/* Who holds claim c of story i: 0 when it is the story's own (taken now,
+ * held by itself, or by nobody fresh: then *retake says to take it over),
+ * else the holder, followed through duplicates decided in this batch. */
+static uint64_t holder(store *s, size_t i, int c, int *retake) {
+    item *it = &s->items[i];
+    redisReply *r = it->got[c];
+    *retake = 0;
+    if (!it->sent[c] || it->took[c]) return 0;
+    if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != CLAIM_LEN ||
+        !fresh(s, (long)get16((const unsigned char *)r->str + 8))) {
+        *retake = 1;
+        return 0;
+    }
+    uint64_t owner = get64((const unsigned char *)r->str);
+    if (owner == it->id) return 0;
+    for (size_t j = 0; j < i; j++) /* a story of this batch that turned out a duplicate gave it back */
+        if (s->items[j].decided && s->items[j].id == owner && s->items[j].dec == DEC_DUPLICATE)
+            return s->items[j].owner;
+    return owner;
+}
+
+/* A story as never seen: a duplicate of what holds its claims, of a long
+ * story with its title and summary, or of a near story; else new.
+ * `rewrite`: its record exists and must be written; `again`: it was decided
+ * before, never committed (counted as a replay, not twice). */
+static void decide_unseen(store *s, changes *ch, size_t i, int rewrite, int again, store_decision *d) {
+    item *it = &s->items[i];
+    static const int order[] = {CLAIM_URL, CLAIM_TEXT, CLAIM_BRIEF};
+    static const int reasons[] = {REASON_URL, REASON_EXACT, REASON_EXACT};
+    int retake[CLAIMS] = {0}, reason = 0, distance = 0;
+    uint64_t owner = 0;
+    record r;
+    for (int k = 0; k < 3; k++) {
+        uint64_t o = holder(s, i, order[k], &retake[order[k]]);
+        if (o && !owner) owner = o, reason = reasons[k];
+    }
+    if (!owner && it->st.has_simhash && it->st.has_brief &&
+        near_brief(&s->near, it->st.brief, it->id, s->today, s->o.ttl_days, &owner))
+        reason = REASON_EXACT;
+    if (!owner && it->st.has_simhash) {
+        int dist = near_best(&s->near, it->st.simhash, it->id, s->today, s->o.ttl_days, s->o.threshold, &owner);
+        if (dist >= 0) reason = REASON_NEAR, distance = dist;
+    }
+    memset(&r, 0, sizeof r);
+    r.rev = 1;
+    r.content = it->st.content;
+    if (owner) {
+        r.dec = DEC_DUPLICATE;
+        r.owner = owner;
+        r.reason = reason;
+        r.distance = distance;
+        set_record(s, ch, it, &r);
+        for (int c = CLAIM_URL; c < CLAIMS; c++)
+            if (it->took[c]) release(s, ch, it, c);
+        ch->stats[again ? STAT_REPLAY : reason == REASON_URL ? STAT_URL : reason == REASON_EXACT ? STAT_EXACT : STAT_NEAR]++;
+        it->dec = DEC_DUPLICATE;
+        it->owner = owner;
+        say_duplicate(d, 1, owner, reason, distance, 1);
+        return;
+    }
+    r.dec = DEC_NEW;
+    if (rewrite) set_record(s, ch, it, &r);
+    for (int c = CLAIM_URL; c < CLAIMS; c++)
+        if (retake[c]) overwrite(s, ch, it, c);
+    keep_near(s, ch, it);
+    ch->stats[again ? STAT_REPLAY : STAT_NEW]++;
+    it->dec = DEC_NEW;
+    say(d, "new", 1, 1);
+}
+
+/* Was `content` one of the record's earlier texts? */
+static int earlier(const record *r, uint64_t content) {
+    for (int i = 0; i < r->n_earlier; i++)
+        if (r->earlier[i] == (uint32_t)(content >> 32)) return 1;
+    return 0;
+}
+
+static void decide(store *s, changes *ch, size_t i, store_decision *d) {
+    item *it = &s->items[i];
+    record r;
+    int pending;
+    it->decided = 1;
+    if (it->took[CLAIM_RECORD]) {
+        decide_unseen(s, ch, i, 0, 0, d);
+        return;
+    }
+    if (it->got[CLAIM_RECORD] == NULL || record_decode(it->got[CLAIM_RECORD], &r) != 0 || !fresh(s, r.day)) {
+        decide_unseen(s, ch, i, 1, 0, d); /* gone, not ours to read, or expired: never seen */
+        return;
+    }
+    pending = committed_at_least(s, r.writer, r.batch) != 1;
+    if (r.dec == DEC_TAKEN) {
+        if (pending) { /* taken by a batch that never reached Kafka: decide it now */
+            decide_unseen(s, ch, i, 1, 1, d);
+            return;
+        }
+        r.dec = DEC_NEW;
+    }
+    if (r.content == it->st.content) {
+        /* the same story again: a replay, or a redelivery of one not yet committed */
+        ch->stats[STAT_REPLAY]++;
+        if (pending || r.day != (s->today & 0xFFFF)) set_record(s, ch, it, &r); /* now this batch's, or refreshed */
+        if (r.dec == DEC_DUPLICATE) {
+            for (int c = CLAIM_URL; c < CLAIMS; c++)
+                if (it->took[c]) release(s, ch, it, c);
+            it->dec = DEC_DUPLICATE;
+            it->owner = r.owner;
+            say_duplicate(d, r.rev, r.owner, r.reason, r.distance, pending || s->o.reemit);
+            return;
+        }
+        it->dec = r.dec;
+        if (pending) say(d, r.dec == DEC_NEW ? "new" : "update", r.rev, 1);
+        else say(d, "replay", r.rev, s->o.reemit);
+        return;
+    }
+    if (r.dec == DEC_DUPLICATE) { /* a duplicate whose text changed: decided again, as never seen */
+        decide_unseen(s, ch, i, 1, 0, d);
+        return;
+    }
+    if (earlier(&r, it->st.content)) { /* an earlier revision read again: a replay of the past, not an edit */
+        ch->stats[STAT_REPLAY]++;
+        if (it->took[CLAIM_TEXT]) release(s, ch, it, CLAIM_TEXT);
+        it->dec = r.dec;
+        say(d, "replay", r.rev, s->o.reemit);
+        return;
+    }
+    /* the same story, changed: its next revision, with its new text */
+    record u = r;
+    u.dec = DEC_UPDATE;
+    u.rev = r.rev + 1;
+    u.content = it->st.content;
+    u.earlier[0] = (uint32_t)(r.content >> 32);
+    u.n_earlier = r.n_earlier < 2 ? r.n_earlier + 1 : 3;
+    for (int k = 1; k < u.n_earlier; k++) u.earlier[k] = r.earlier[k - 1];
+    set_record(s, ch, it, &u);
+    for (int c = CLAIM_URL; c < CLAIMS; c++) {
+        int retake;
+        holder(s, i, c, &retake);
+        if (retake) overwrite(s, ch, it, c);
+    }
+    keep_near(s, ch, it);
+    ch->stats[STAT_UPDATE]++;
+    it->dec = DEC_UPDATE;
+    say(d, "update", u.rev, 1);
+}
+
+/* The sweep's bucket: its expired entries are deleted. */
+static void sweep(store *s, changes *ch, const redisReply *all) {
+    unsigned buckets = 1u << s->o.bucket_bits;
+    char kind = KINDS[s->sweep / buckets], key[SP_SEEN_KEY_MAX];
+    size_t kn = sp_seen_bucket_key(key, s->o.prefix, kind, s->sweep % buckets);
+    if (all->type != REDIS_REPLY_ARRAY) return;
+    for (size_t k = 0; k + 1 < all->elements; k += 2) {
+        long day = entry_day(kind, all->element[k + 1]);
+        if (day >= 0 && fresh(s, day)) continue;
+        const redisReply *f = all->element[k];
+        redisAppendCommand(s->redis, "HDEL %b %b", key, kn, f->str, f->len);
+        ch->commands++;
+    }
+}
+
+int store_finish(store *s, store_decision *out, sp_fail *fail) {
+    redisReply *sw = NULL;
+    changes ch;
     int rc = -1;
-    if (redisGetReply(s->redis, (void **)&r) != REDIS_OK || r == NULL) return -1;
-    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-        rc = 0;
-    } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 6) {
-        copy_str(d->decision, sizeof d->decision, r->element[0]);
-        d->revision = (int)r->element[1]->integer;
-        d->owner[0] = '\0';
-        if (r->element[2]->type == REDIS_REPLY_STRING && r->element[2]->len == 8)
-            for (int i = 0; i < 8; i++) snprintf(d->owner + 2 * i, 3, "%02x", (unsigned char)r->element[2]->str[i]);
-        copy_str(d->reason, sizeof d->reason, r->element[3]);
-        d->distance = (int)r->element[4]->integer;
-        d->emit = (int)r->element[5]->integer;
-        rc = 1;
-    } else {
-        sp_log(SP_LOG_ERROR, "redis_failed", "decide.lua: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    memset(&ch, 0, sizeof ch);
+    if (s->redis == NULL) {
+        sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
+        return -1;
     }
-    freeReplyObject(r);
+    if (s->broken || flush(s) != 0) goto failed;
+    /* step 1's replies */
+    for (int k = 0; k < NEAR_DAYS; k++) {
+        redisReply *r = reply(s);
+        if (r == NULL) goto failed;
+        log_catch_up(s, k, r);
+        freeReplyObject(r);
+    }
+    if ((sw = reply(s)) == NULL) goto failed;
+    for (size_t i = 0; i < s->n; i++)
+        for (int c = 0; c < CLAIMS; c++) {
+            if (!s->items[i].sent[c]) continue;
+            redisReply *r = reply(s);
+            if (r == NULL) goto failed;
+            if (r->type != REDIS_REPLY_INTEGER) {
+                sp_log(SP_LOG_ERROR, "redis_failed", "HSETNX: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+                freeReplyObject(r);
+                goto failed;
+            }
+            s->items[i].took[c] = r->integer == 1;
+            freeReplyObject(r);
+        }
+    /* step 2 */
+    if (read_holders(s) != 0) goto failed;
+    /* step 3 */
+    ch.near = sp_xmalloc(s->n * SP_SEEN_NEAR_ENTRY + 1);
+    for (size_t i = 0; i < s->n; i++) decide(s, &ch, i, &out[i]);
+    sweep(s, &ch, sw);
+    if (ch.near_len) {
+        char key[SP_SEEN_KEY_MAX];
+        size_t kn = sp_seen_near_key(key, s->o.prefix, s->today);
+        redisAppendCommand(s->redis, "APPEND %b %b", key, kn, ch.near, ch.near_len);
+        redisAppendCommand(s->redis, "EXPIREAT %b %lld", key, kn, (long long)(s->today + s->o.ttl_days + 2) * 86400);
+        ch.commands += 2;
+    }
+    for (int k = 0; k < STATS; k++)
+        if (ch.stats[k]) {
+            char key[SP_SEEN_KEY_MAX];
+            size_t kn = sp_seen_stats_key(key, s->o.prefix);
+            redisAppendCommand(s->redis, "HINCRBY %b %s %u", key, kn, STAT_NAMES[k], ch.stats[k]);
+            ch.commands++;
+        }
+    if (drain(s, ch.commands) != 0) goto failed;
+    rc = 0;
+    goto done;
+failed:
+    sp_fail_set(fail, "redis_unavailable", "Redis: %s", s->redis && s->redis->err ? s->redis->errstr : "a command failed");
+    disconnect(s);
+done:
+    if (sw) freeReplyObject(sw);
+    free(ch.near);
+    drop_replies(s);
     return rc;
 }
 
 int store_decide(store *s, const store_story *st, size_t n, store_decision *out, sp_fail *fail) {
-    long today = sp_seen_today();
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int noscript = 0, err = 0;
-        if (connect_redis(s, fail) != 0) return -1;
-        for (size_t i = 0; i < n; i++) append_decide(s, &st[i], today);
-        for (size_t i = 0; i < n; i++) { /* read every reply, even after a failure */
-            int r = read_decision(s, &out[i]);
-            if (r == 0) noscript = 1;
-            else if (r < 0) err = 1;
-        }
-        if (err) {
-            sp_fail_set(fail, "redis_unavailable", "Redis: %s", s->redis->err ? s->redis->errstr : "script error");
-            disconnect(s);
-            return -1;
-        }
-        if (!noscript) return 0;
-        /* Redis lost its scripts (a restart): load them, then decide again */
-        disconnect(s);
-    }
-    sp_fail_set(fail, "redis_unavailable", "Redis keeps forgetting the scripts");
-    return -1;
+    if (store_begin(s, fail) != 0) return -1;
+    for (size_t i = 0; i < n; i++) store_add(s, &st[i]);
+    return store_finish(s, out, fail);
 }
 
-int store_confirm(store *s, const store_story *st, size_t n) {
-    size_t ok = 0;
-    if (n == 0) return 0;
+/* ------------------------------------------------------------ commits */
+
+int store_committed(store *s) {
+    int rc = 0;
+    if (s->confirmed == s->batch && s->n_to_confirm == 0) return 0;
+    if (s->n_to_confirm < 4) s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->batch};
     if (connect_redis(s, NULL) != 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD], content[8];
-        uint64_t id = 0;
-        size_t kn;
-        for (int k = 0; k < 8; k++) id = id << 8 | st[i].id[k];
-        for (int k = 0; k < 8; k++) content[k] = (char)(st[i].content >> (56 - 8 * k));
-        kn = sp_seen_key(key, s->o.prefix, 'r', id, field);
-        redisAppendCommand(s->redis, "EVALSHA %s 1 %b %b %b", s->confirm_sha, key, kn, field, (size_t)SP_SEEN_FIELD,
-                           content, (size_t)8);
+    for (int k = 0; k < s->n_to_confirm; k++) {
+        char key[SP_SEEN_KEY_MAX];
+        size_t kn = sp_seen_writer_key(key, s->o.prefix, s->to_confirm[k].writer);
+        redisAppendCommand(s->redis, "SET %b %u EX %ld", key, kn, s->to_confirm[k].batch, s->o.ttl_days * 86400 + 86400);
     }
-    for (size_t i = 0; i < n; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(s->redis, (void **)&r) != REDIS_OK || r == NULL) break;
-        ok += r->type == REDIS_REPLY_INTEGER;
-        freeReplyObject(r);
-    }
-    if (ok < n) {
-        sp_log(SP_LOG_WARN, "confirm_failed", "%zu of %zu stories left pending in Redis (re-emitted if replayed)",
-               n - ok, n);
+    if (drain(s, (size_t)s->n_to_confirm) != 0) {
+        sp_log(SP_LOG_WARN, "confirm_failed", "the last decisions stay pending in Redis (re-emitted if replayed)");
         disconnect(s);
-        return -1;
+        rc = -1;
+    } else {
+        s->confirmed = s->batch;
     }
-    return 0;
+    s->n_to_confirm = 0;
+    return rc;
+}
+
+void store_aborted(store *s) {
+    s->n_to_confirm = 0;
+    s->writer = new_writer(); /* what the old one wrote since its last commit stays pending */
+    s->confirmed = s->batch;
+}
+
+void store_incomplete(store *s) {
+    if (s->n_to_confirm < 4 && s->batch > 1) s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->batch - 1};
+    s->writer = new_writer();
+    s->confirmed = s->batch;
 }

@@ -1,6 +1,16 @@
 /* store.h — the deduper's decisions against its state in Redis (layout in
- * common/seen.h): each story's decision is one run of decide.lua, atomic in
- * Redis, and a batch of stories is one pipelined round trip. */
+ * common/seen.h). A batch of stories costs a few pipelined round trips,
+ * whatever its size: every story's claims are taken with HSETNX (atomic:
+ * two deduper instances deciding stories with the same URL at once cannot
+ * both keep theirs), the owners of the claims that were taken already are
+ * read, the decisions are made here, and what they change is written back.
+ *
+ * Decisions are pending until the stories' emission is durable: every
+ * record names the writer (a random number per deduper run, changed after
+ * an abort) and the batch that wrote it, and a commit stores the writer's
+ * last committed batch (one key), so a record is confirmed when its batch
+ * is at most that. A story met again while its record is pending is
+ * emitted again, as it was decided. */
 #ifndef STORE_H
 #define STORE_H
 
@@ -16,6 +26,7 @@ typedef struct store_options {
     int threshold;   /* most bits a near duplicate's SimHash may differ by */
     int bands;       /* SimHash bands candidates are looked up by (complete up to bands - 1 bits) */
     int reemit;      /* emit replays too */
+    int bucket_bits; /* 2^bucket_bits buckets per kind of claim; 0: SP_SEEN_BUCKET_BITS */
 } store_options;
 
 /* What a decision is made on (filled by dedup.c). */
@@ -23,7 +34,7 @@ typedef struct store_story {
     uint8_t id[8];      /* the story_id's bytes */
     uint64_t content;   /* the normalised text's hash */
     uint64_t url;       /* the canonical URL's hash, when has_url */
-    uint64_t brief;     /* title + summary's hash, when has_brief */
+    uint64_t brief;     /* title + summary's hash, when has_brief (a short story's is a claim) */
     uint64_t simhash;   /* when has_simhash (long stories) */
     int has_url, has_brief, has_simhash;
 } store_story;
@@ -43,12 +54,24 @@ typedef struct store store;
 store *store_new(const store_options *o);
 void store_free(store *s);
 
-/* Decide n stories, in order. 0, or -1 with `fail` set when Redis cannot
- * be reached (retry later: the decisions already taken are recorded as
- * pending and are given again). */
+/* Decide a batch of at most SP_BATCH_MAX stories, in order: store_begin,
+ * store_add for each story (its claims are sent as they come, so Redis
+ * works while the caller describes the next ones), store_finish. 0, or -1
+ * with `fail` set when Redis cannot be reached (retry the whole batch
+ * later: what was decided stays pending and is given again). */
+int store_begin(store *s, sp_fail *fail);
+void store_add(store *s, const store_story *st);
+int store_finish(store *s, store_decision *out, sp_fail *fail);
+/* The three at once. */
 int store_decide(store *s, const store_story *st, size_t n, store_decision *out, sp_fail *fail);
 
-/* The emissions of these stories reached Kafka. 0, or -1 (logged). */
-int store_confirm(store *s, const store_story *st, size_t n);
+/* Everything decided so far reached Kafka: confirm it. 0, or -1 (logged;
+ * the stories stay pending and are emitted again if they come back). */
+int store_committed(store *s);
+/* What was decided since the last commit was thrown away. */
+void store_aborted(store *s);
+/* The last batch was only partly emitted: the batches before it are
+ * confirmed by the next commit, it is not. */
+void store_incomplete(store *s);
 
 #endif

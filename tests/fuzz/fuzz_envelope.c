@@ -5,7 +5,10 @@
  * code for every input: a disagreement prints both and aborts, which
  * libFuzzer reports as a crash with the input saved as the reproducer. The
  * same property as tests/unit/test_jsonscan.c, coverage-guided, and under
- * ASan + UBSan (leaks included) for both paths. */
+ * ASan + UBSan (leaks included) for both paths. For an object both accept,
+ * the raw member walker (sp_json_members) must find jansson's keys, with
+ * their types and decoded string values, and the raw story check the same
+ * verdict as jansson's (sp_check_story_members vs sp_check_story). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,12 +16,45 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "fields.h"
+#include "jsonscan.h"
 
 /* Above libFuzzer's -max_len, so too_large is never the verdict (both paths
  * share that check anyway). */
 #define MAX_BYTES (1u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void disagree(const char *what, const uint8_t *data, size_t size) {
+    fprintf(stderr, "\nfuzz_envelope: %s on %zu bytes '%.*s'\n", what, size, (int)(size > 300 ? 300 : size),
+            (const char *)data);
+    abort();
+}
+
+/* The raw view of an object jansson parsed agrees with jansson's. */
+static void check_members(json_t *j, const uint8_t *data, size_t size) {
+    static sp_members m;
+    static char *text;
+    static size_t cap;
+    sp_fail a, b;
+    if (sp_json_members((const char *)data, size, &m) != 0) disagree("members of an object not found", data, size);
+    if (m.n != json_object_size(j)) disagree("member count", data, size);
+    for (size_t i = 0; i < m.n; i++) {
+        char *key = strndup(m.v[i].key, m.v[i].key_len);
+        json_t *v = json_object_get(j, key);
+        if (v == NULL || memchr(m.v[i].key, 0, m.v[i].key_len) || sp_json_type(v) != sp_member_type(&m.v[i])) disagree("member", data, size);
+        if (json_is_string(v)) {
+            size_t n = sp_json_string_decode((const char *)data, m.v[i].start, m.v[i].end, &text, &cap);
+            if (n != json_string_length(v) || memcmp(text, json_string_value(v), n) != 0) disagree("string value", data, size);
+        }
+        free(key);
+    }
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (sp_check_story(j, &a) != sp_check_story_members(&m, &b) || strcmp(a.reason, b.reason) != 0 ||
+        strcmp(a.detail, b.detail) != 0)
+        disagree("story check", data, size);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sp_fail a, b;
@@ -34,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 rb == 0 ? "ok" : b.reason, rb == 0 ? "" : b.detail);
         abort();
     }
+    if (j && json_is_object(j)) check_members(j, data, size);
     json_decref(j);
     return 0;
 }

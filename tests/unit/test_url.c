@@ -497,6 +497,53 @@ static int report(void **state) {
     return 0;
 }
 
+/* The shortcut for plain URLs (no second parse by curl) agrees with the
+ * round trip: every URL of these tables, and generated variants of the
+ * plain kind, canonicalised both ways. */
+static void test_shortcut_agrees(void **state) {
+    static const char *const parts[][6] = {
+        {"http://", "https://", "HTTPS://", "https://user:pw@", "http://", "https://"},
+        {"example.com", "Example.COM", "news.example.co.uk", "example.com.", "1.2.3.4", "xn--bcher-kva.de"},
+        {"", ":80", ":443", ":8080", ":", ""},
+        {"/", "/a/b", "/a/./b", "/a/../b", "/%7Euser/%41%2e", "/a;jsessionid=1/b", },
+        {"", "?", "?b=2&a=1", "?utm_source=x", "?q=%e9&x", "?a=1&a=0&utm_medium=y"},
+        {"", "#frag", "", "#", "", ""},
+    };
+    (void)state;
+    for (int a = 0; a < 6; a++)
+        for (int b = 0; b < 6; b++)
+            for (int c = 0; c < 6; c++)
+                for (int d = 0; d < 6; d++)
+                    for (int e = 0; e < 5; e++)
+                        for (int f = 0; f < 6; f++) {
+                            char url[256];
+                            snprintf(url, sizeof url, "%s%s%s%s%s%s", parts[0][a], parts[1][b], parts[2][c],
+                                     parts[3][d] ? parts[3][d] : "/", parts[4][e], parts[5][f]);
+                            sp_url_no_shortcut = 0;
+                            char *fast = sp_url_canonical(url);
+                            sp_url_no_shortcut = 1;
+                            char *slow = sp_url_canonical(url);
+                            sp_url_no_shortcut = 0;
+                            if ((fast == NULL) != (slow == NULL) || (fast && strcmp(fast, slow) != 0))
+                                fail_msg("%s: shortcut %s, round trip %s", url, fast ? fast : "NULL", slow ? slow : "NULL");
+                            free(fast);
+                            free(slow);
+                        }
+}
+
+/* Every table above again, through curl's round trip only. */
+static int without_shortcut(void **state) {
+    (void)state;
+    sp_url_no_shortcut = 1;
+    return 0;
+}
+
+static int with_shortcut(void **state) {
+    (void)state;
+    sp_url_no_shortcut = 0;
+    return 0;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basics),
@@ -512,6 +559,13 @@ int main(void) {
         cmocka_unit_test(test_input_untouched),
         cmocka_unit_test(test_long_url),
         cmocka_unit_test(test_seed_links),
+        cmocka_unit_test(test_shortcut_agrees),
+        cmocka_unit_test_setup_teardown(test_basics, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_ports_fragments_dots, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_percent_encoding, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_hosts, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_query, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_seed_links, without_shortcut, with_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, report);
 }

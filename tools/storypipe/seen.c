@@ -9,7 +9,8 @@
  *                     no longer a duplicate by URL (its owner keeps its record)
  *
  * stats walks the prefix with SCAN (never KEYS), a batch of keys at a time,
- * with each batch's HLEN and OBJECT ENCODING pipelined. */
+ * with each batch's HLEN (STRLEN for near logs) and OBJECT ENCODING
+ * pipelined. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,9 @@ static void usage(FILE *f) {
                "       storypipe seen forget [OPTIONS] URL\n"
                "The deduper's seen-state in Redis.\n\n"
                "  stats        keys and entries by kind (r story records, u URL claims, c content\n"
-               "               claims, t title+summary claims, b SimHash bands), Redis used_memory,\n"
-               "               the decision counters and the duplicate, replay and update rates\n"
+               "               claims, t title+summary claims, n near logs, w writers), Redis\n"
+               "               used_memory, the decision counters and the duplicate, replay and\n"
+               "               update rates\n"
                "  lookup URL   the story that owns URL, once canonicalised as the deduper does,\n"
                "               and the day it was seen; exit 1 when not seen (or expired)\n"
                "  forget URL   forget URL: a later story with it is no longer a duplicate by URL\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f) {
                "      --key-prefix P       [STORYPIPE_DEDUP_PREFIX, sp:]\n"
                "      --ttl-days N         days an entry counts, as the deduper's\n"
                "                           [STORYPIPE_DEDUP_TTL_DAYS, 90]\n"
+               "      --bucket-bits N      buckets per kind, as the deduper's\n"
+               "                           [STORYPIPE_DEDUP_BUCKET_BITS, 12]\n"
                "      --url-tracking LIST  extra tracking parameters, as the deduper's\n"
                "                           [STORYPIPE_URL_TRACKING, %s]\n"
                "      --json               one JSON object on stdout\n"
@@ -56,7 +60,7 @@ static void usage(FILE *f) {
 
 typedef struct seen_opts {
     const char *redis_url, *prefix;
-    long ttl_days;
+    long ttl_days, bucket_bits;
     int json;
 } seen_opts;
 
@@ -87,10 +91,10 @@ static int fail_reply(redisContext *c, redisReply *r, const char *what) {
 
 /* ------------------------------------------------------------------ stats */
 
-enum { K_R, K_U, K_C, K_T, K_B, K_OTHER, K_N };
-static const char *const kind_names[K_N] = {"r", "u", "c", "t", "b", "other"};
-static const char *const kind_labels[K_N] = {"r story records", "u URL claims",    "c content claims",
-                                             "t title+summary", "b SimHash bands", "other keys"};
+enum { K_R, K_U, K_C, K_T, K_NEAR, K_W, K_OTHER, K_N };
+static const char *const kind_names[K_N] = {"r", "u", "c", "t", "n", "w", "other"};
+static const char *const kind_labels[K_N] = {"r story records", "u URL claims", "c content claims", "t title+summary",
+                                             "n near logs",     "w writers",    "other keys"};
 
 typedef struct kind_stat {
     long long keys, entries, largest, not_listpack;
@@ -102,7 +106,8 @@ static int kind_of(const char *key, size_t len, size_t plen, int *is_stats) {
     if (*is_stats) return -1;
     if (len == plen + 3 && (c == 'r' || c == 'u' || c == 'c' || c == 't'))
         return c == 'r' ? K_R : c == 'u' ? K_U : c == 'c' ? K_C : K_T;
-    if (len == plen + 6 && c == 'b') return K_B;
+    if (len > plen + 1 && c == 'n' && strspn(key + plen + 1, "0123456789") == len - plen - 1) return K_NEAR;
+    if (len == plen + 5 && c == 'w') return K_W;
     return K_OTHER;
 }
 
@@ -119,11 +124,14 @@ static char *match_pattern(const char *prefix) {
     return p;
 }
 
-/* One SCAN batch's keys: HLEN and OBJECT ENCODING of each, pipelined. */
+/* One SCAN batch's keys: the entries (HLEN of a bucket, STRLEN / 16 of a
+ * near log) and OBJECT ENCODING of each, pipelined. */
 static int tally(redisContext *c, redisReply *keys, size_t plen, kind_stat *ks) {
     for (size_t i = 0; i < keys->elements; i++) {
         redisReply *k = keys->element[i];
-        redisAppendCommand(c, "HLEN %b", k->str, (size_t)k->len);
+        int is_stats, kind = kind_of(k->str, k->len, plen, &is_stats);
+        redisAppendCommand(c, kind == K_NEAR ? "STRLEN %b" : kind == K_W ? "EXISTS %b" : "HLEN %b", k->str,
+                           (size_t)k->len);
         redisAppendCommand(c, "OBJECT ENCODING %b", k->str, (size_t)k->len);
     }
     for (size_t i = 0; i < keys->elements; i++) {
@@ -135,10 +143,12 @@ static int tally(redisContext *c, redisReply *keys, size_t plen, kind_stat *ks) 
         }
         if (!is_stats) {
             long long n = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
+            if (kind == K_NEAR) n /= SP_SEEN_NEAR_ENTRY;
             ks[kind].keys++;
             ks[kind].entries += n;
             if (n > ks[kind].largest) ks[kind].largest = n;
-            if (!(enc->type == REDIS_REPLY_STRING && strcmp(enc->str, "listpack") == 0)) ks[kind].not_listpack++;
+            if (kind != K_NEAR && kind != K_W && !(enc->type == REDIS_REPLY_STRING && strcmp(enc->str, "listpack") == 0))
+                ks[kind].not_listpack++;
         }
         freeReplyObject(hlen);
         freeReplyObject(enc);
@@ -302,19 +312,19 @@ static int seen_url(redisContext *c, const seen_opts *o, const char *url, int fo
         fprintf(stderr, "storypipe seen: '%s' is not an absolute http(s) URL\n", url);
         return SP_EXIT_USAGE;
     }
-    found = sp_seen_url_owner(c, o->prefix, canon, owner, &day);
+    found = sp_seen_url_owner(c, o->prefix, (int)o->bucket_bits, canon, owner, &day);
     if (found < 0) {
         rc = fail_reply(c, NULL, "HGET");
         free(canon);
         return rc;
     }
-    if (found) { /* a day is kept in 16 bits, as decide.lua compares them */
+    if (found) { /* a day is kept in 16 bits, as the deduper compares them */
         age = ((today - day) % 65536 + 65536) % 65536;
         fresh = age < o->ttl_days;
         day_string(today - age, date);
     }
     if (forget) {
-        int removed = sp_seen_url_forget(c, o->prefix, canon);
+        int removed = sp_seen_url_forget(c, o->prefix, (int)o->bucket_bits, canon);
         if (removed < 0) {
             rc = fail_reply(c, NULL, "HDEL");
             free(canon);
@@ -362,16 +372,18 @@ static int seen_url(redisContext *c, const seen_opts *o, const char *url, int fo
 /* ------------------------------------------------------------------- main */
 
 int cmd_seen(int argc, char **argv) {
-    enum { OPT_REDIS = 256, OPT_PREFIX, OPT_TTL, OPT_TRACKING, OPT_JSON };
+    enum { OPT_REDIS = 256, OPT_PREFIX, OPT_TTL, OPT_BITS, OPT_TRACKING, OPT_JSON };
     static const struct option opts[] = {{"redis", required_argument, 0, OPT_REDIS},
                                          {"key-prefix", required_argument, 0, OPT_PREFIX},
                                          {"ttl-days", required_argument, 0, OPT_TTL},
+                                         {"bucket-bits", required_argument, 0, OPT_BITS},
                                          {"url-tracking", required_argument, 0, OPT_TRACKING},
                                          {"json", no_argument, 0, OPT_JSON},
                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     seen_opts o = {env_or("STORYPIPE_REDIS_URL", "redis://127.0.0.1:6379/0"), env_or("STORYPIPE_DEDUP_PREFIX", "sp:"),
-                   90, 0};
+                   90, SP_SEEN_BUCKET_BITS, 0};
     const char *ttl = env_or("STORYPIPE_DEDUP_TTL_DAYS", "90"), *tracking = env_or("STORYPIPE_URL_TRACKING", NULL);
+    const char *bits = env_or("STORYPIPE_DEDUP_BUCKET_BITS", "12");
     const char *sub;
     redisContext *c;
     int ch, rc, nargs;
@@ -381,6 +393,7 @@ int cmd_seen(int argc, char **argv) {
         case OPT_REDIS: o.redis_url = optarg; break;
         case OPT_PREFIX: o.prefix = optarg; break;
         case OPT_TTL: ttl = optarg; break;
+        case OPT_BITS: bits = optarg; break;
         case OPT_TRACKING: tracking = optarg; break;
         case OPT_JSON: o.json = 1; break;
         case 'h': usage(stdout); return SP_EXIT_OK;
@@ -404,6 +417,11 @@ int cmd_seen(int argc, char **argv) {
     }
     if (sp_parse_int(ttl, 1, 36500, &o.ttl_days) != 0) {
         fprintf(stderr, "storypipe seen: invalid --ttl-days '%s' (1 to 36500)\n", ttl);
+        return SP_EXIT_USAGE;
+    }
+    if (sp_parse_int(bits, SP_SEEN_BUCKET_BITS_MIN, SP_SEEN_BUCKET_BITS_MAX, &o.bucket_bits) != 0) {
+        fprintf(stderr, "storypipe seen: invalid --bucket-bits '%s' (%d to %d)\n", bits, SP_SEEN_BUCKET_BITS_MIN,
+                SP_SEEN_BUCKET_BITS_MAX);
         return SP_EXIT_USAGE;
     }
     if (strlen(o.prefix) > 64) {

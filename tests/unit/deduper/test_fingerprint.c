@@ -2,7 +2,11 @@
  * (services/deduper/fingerprint.c): normalisation folds case, punctuation
  * and white space (so the exact hash ignores them), CJK characters count
  * as words, SimHash distance grows with the edits and stays far between
- * different texts, and the distance function itself. */
+ * different texts, and the distance function itself. Also what the fast
+ * paths there must not change: every ASCII byte classified as the code
+ * point rules say, words across its 64-byte blocks and batches of words,
+ * nothing read past the length, and the values themselves (stored in
+ * Redis, so a change would stop new stories matching stored ones). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +18,7 @@
 #include <cmocka.h>
 
 #include "fingerprint.h"
+#include "ids.h"
 
 static void expect_norm(const char *in, const char *want) {
     size_t n;
@@ -37,6 +42,78 @@ static void test_normalise(void **state) {
     expect_norm("a\xC2\xA0" "b", "a b");
     expect_norm("", "");
     expect_norm("...!!!", "");
+}
+
+/* Each ASCII byte between two letters: a separator (is_white or is_punct
+ * in fingerprint.c) splits them, any other byte is part of the word, and
+ * A-Z is lowered. */
+static void test_ascii_bytes(void **state) {
+    (void)state;
+    for (int c = 0; c < 0x80; c++) {
+        int sep = c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) ||
+                  (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
+        char in[3] = {'x', (char)c, 'y'};
+        char want[4] = {'x', sep ? ' ' : (char)(c >= 'A' && c <= 'Z' ? c + 32 : c), 'y', 0};
+        size_t n;
+        char *got = fp_normalise(in, 3, &n);
+        if (n != 3 || memcmp(got, want, 3) != 0) {
+            fprintf(stderr, "byte 0x%02x: got %zu bytes '%.*s'\n", c, n, (int)n, got);
+            fail();
+        }
+        free(got);
+    }
+}
+
+/* Words of every length at every offset of the 64-byte blocks, and
+ * characters from U+0080 up between ASCII ones. */
+static void test_long_and_mixed(void **state) {
+    char in[512], want[512];
+    (void)state;
+    for (size_t len = 1; len <= 140; len++) {
+        for (size_t at = 0; at < 70; at += 3) {
+            size_t n = 0, k = 0;
+            memset(in, ' ', at);
+            n = at;
+            for (size_t i = 0; i < len; i++) {
+                in[n++] = (char)('A' + i % 26);
+                want[k++] = (char)('a' + i % 26);
+            }
+            n += (size_t)sprintf(in + n, ", Then; MORE.");
+            k += (size_t)sprintf(want + k, " then more");
+            want[k] = '\0';
+            in[n] = '\0';
+            expect_norm(in, want);
+        }
+    }
+    expect_norm("CAF\xC3\x89 au lait, \xC3\x89" "COLE-ANNEXE", "caf\xC3\xA9 au lait \xC3\xA9" "cole annexe");
+    expect_norm("AI\xE4\xB8\xAD\xE6\x96\x87test \xE2\x80\x9CQuote\xE2\x80\x9D",
+                "ai \xE4\xB8\xAD \xE6\x96\x87 test quote");
+    expect_norm("a\xE3\x80\x80" "b\xEF\xBB\xBF" "c\xE2\x80\x8B" "d", "a b c d");
+    expect_norm("\xCE\xA3\xCE\x9F\xCE\xA6\xCE\x99\xCE\x91 \xF0\xA0\x80\x80x",
+                "\xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1 \xF0\xA0\x80\x80 x");
+}
+
+/* A multi-byte character cut off by the end: nothing past len is read, so
+ * what follows the text there does not change the result. */
+static void test_cut_off(void **state) {
+    static const char *tails[] = {"\xC3", "\xE4", "\xE4\xB8", "\xF0", "\xF0\x9F", "\xF0\x9F\x98"};
+    (void)state;
+    for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+        char a[32], b[32];
+        size_t len = (size_t)snprintf(a, sizeof a, "word %s", tails[t]), na, nb;
+        memcpy(b, a, len);
+        b[len] = '\xA9'; /* a's byte there is its NUL */
+        char *ga = fp_normalise(a, len, &na), *gb = fp_normalise(b, len, &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(ga, gb, na);
+        assert_true(strncmp(ga, "word", 4) == 0);
+        free(ga);
+        free(gb);
+        fp_text fa, fb;
+        fp_compute(a, len, &fa);
+        fp_compute(b, len, &fb);
+        assert_true(fa.exact == fb.exact && fa.simhash == fb.simhash && fa.words == fb.words);
+    }
 }
 
 static void test_exact(void **state) {
@@ -92,6 +169,56 @@ static void test_simhash(void **state) {
     assert_true(fp_distance(a.simhash, many.simhash) > 3);
 }
 
+/* More words than fingerprint.c hashes in one batch (256). */
+static void test_many_words(void **state) {
+    char *a = malloc(16384), *b = malloc(16384);
+    fp_text fa, fb, fc;
+    size_t n = 0, at600 = 0;
+    (void)state;
+    for (int i = 0; i < 1000; i++) {
+        if (i == 600) at600 = n + 1;
+        n += (size_t)sprintf(a + n, "%s%d", i ? " word" : "word", i * 7919 % 1000);
+    }
+    memcpy(b, a, n + 1);
+    fp_compute(a, n, &fa);
+    assert_int_equal(fa.words, 1000);
+    /* a word changed, in the third batch */
+    memcpy(b + at600, "WXRD", 4);
+    fp_compute(b, n, &fb);
+    assert_int_equal(fb.words, 1000);
+    assert_true(fa.exact != fb.exact);
+    assert_true(fp_distance(fa.simhash, fb.simhash) <= 3);
+    /* the first 600 words only: a different text */
+    fp_compute(a, at600 - 1, &fc);
+    assert_int_equal(fc.words, 600);
+    assert_true(fp_distance(fa.simhash, fc.simhash) > 3);
+    free(a);
+    free(b);
+}
+
+/* The values themselves. The deduper keeps them in Redis: if they change,
+ * stories fingerprinted before no longer match ones fingerprinted after. */
+static void test_values(void **state) {
+    fp_text f;
+    (void)state;
+    fp_compute("The quick brown fox.", 20, &f);
+    assert_true(f.exact == 0x70ec367636ee7079ull);
+    assert_true(f.simhash == 0xa5d8502186539b30ull);
+    fp_compute(base, strlen(base), &f);
+    assert_int_equal(f.words, 126);
+    assert_true(f.exact == 0x3eb9c3482d2df078ull);
+    assert_true(f.simhash == 0xd31e65bf1459b254ull);
+    /* one word: the word's hash stands in for the shingles */
+    fp_compute("Alpha!", 6, &f);
+    assert_int_equal(f.words, 1);
+    assert_true(f.simhash == sp_hash64("alpha", 5));
+    assert_true(f.exact == sp_hash64("alpha", 5));
+    fp_compute("", 0, &f);
+    assert_int_equal(f.words, 0);
+    assert_true(f.simhash == 0);
+    assert_true(f.exact == sp_hash64("", 0));
+}
+
 static void test_distance(void **state) {
     (void)state;
     assert_int_equal(fp_distance(0, 0), 0);
@@ -103,8 +230,13 @@ static void test_distance(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise),
+        cmocka_unit_test(test_ascii_bytes),
+        cmocka_unit_test(test_long_and_mixed),
+        cmocka_unit_test(test_cut_off),
         cmocka_unit_test(test_exact),
         cmocka_unit_test(test_simhash),
+        cmocka_unit_test(test_many_words),
+        cmocka_unit_test(test_values),
         cmocka_unit_test(test_distance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

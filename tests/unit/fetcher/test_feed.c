@@ -140,7 +140,7 @@ static void parse_fails(const char *data, size_t len, const char *want, const ch
 }
 
 static void str_eq(const char *field, const char *got, const char *want) {
-    if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0))
+    if ((got == NULL) != (want == NULL) || (got && want && strcmp(got, want) != 0))
         fail_msg("%s: got %s%s%s, want %s%s%s", field, got ? "\"" : "", got ? got : "NULL", got ? "\"" : "",
                  want ? "\"" : "", want ? want : "NULL", want ? "\"" : "");
 }
