@@ -6,8 +6,9 @@
  * compact listpack, about 20 bytes an entry, where a key with a TTL costs
  * about 100. A 64-bit hash picks one of 2^bucket_bits buckets with its top
  * bits and is the field with its low 6 bytes. Size bucket_bits so that the
- * stories kept within the TTL / 2^bucket_bits stay under 128 (12, the
- * default, fits 500,000 stories; 16 fits 8 million):
+ * stories kept within the TTL / 2^bucket_bits stay under about 80, so the
+ * fullest bucket stays under 128 (12, the default, fits 330,000 stories; 16
+ * fits 5 million):
  *
  *   <prefix>r<2 bytes>   story records, by story_id
  *   <prefix>u<2 bytes>   canonical URL -> the story that owns it
