@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
@@ -42,8 +40,13 @@ static int fail(scanner *sc, const char *what) {
     return -1;
 }
 
+static const char *skip_blank(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
 static void skip_ws(scanner *sc) {
-    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r')) sc->p++;
+    sc->p = (const unsigned char *)skip_blank((const char *)sc->p, (const char *)sc->end);
 }
 
 static int hexval(unsigned char c) {
@@ -52,16 +55,22 @@ static int hexval(unsigned char c) {
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static int read_u4(scanner *sc, unsigned *cp) {
-    unsigned v = 0;
-    if (sc->end - sc->p < 4) return fail(sc, "invalid escape");
+/* The four hex digits at p (with at least 4 bytes left), or -1. */
+static long hex4(const char *p) {
+    long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(sc->p[i]);
-        if (h < 0) return fail(sc, "invalid escape");
-        v = v << 4 | (unsigned)h;
+        int h = hexval((unsigned char)p[i]);
+        if (h < 0) return -1;
+        v = v << 4 | h;
     }
+    return v;
+}
+
+static int read_u4(scanner *sc, unsigned *cp) {
+    long v = sc->end - sc->p >= 4 ? hex4((const char *)sc->p) : -1;
+    if (v < 0) return fail(sc, "invalid escape");
     sc->p += 4;
-    *cp = v;
+    *cp = (unsigned)v;
     return 0;
 }
 
@@ -324,11 +333,7 @@ static int scan_value(scanner *sc, int depth, sp_scan *top) {
 int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
     scanner sc;
     int rc;
-    if (seed == 0) { /* per process, so that colliding keys cannot be prepared */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        seed = XXH3_64bits(&ts, sizeof ts) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&sc;
-    }
+    while (seed == 0) seed = sp_random64(); /* per process, so that colliding keys cannot be prepared */
     memset(&sc, 0, sizeof sc);
     memset(r, 0, sizeof *r);
     sc.s = sc.p = (const unsigned char *)buf;
@@ -354,11 +359,6 @@ int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
  * things end: a string at its first quote not escaped by a backslash (found
  * with memchr), an object or array when its brackets balance. Every read is
  * still bounded by the buffer, so other input cannot make them overrun it. */
-
-static const char *skip_blank(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
-    return p;
-}
 
 /* The closing quote of a string whose contents start at p (just after its
  * opening quote), or end when there is none. A quote is escaped when an odd
@@ -446,17 +446,6 @@ static const char *value_end(const char *p, const char *end, char *type) {
     default:
         return number_end(p, end, type);
     }
-}
-
-/* The four hex digits at p (with at least 4 bytes left), or -1. */
-static long hex4(const char *p) {
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)p[i]);
-        if (h < 0) return -1;
-        v = v << 4 | h;
-    }
-    return v;
 }
 
 /* Decode a string's contents src[0..n) (between its quotes) into dst, which

@@ -58,6 +58,27 @@ int sp_seen_story_bytes(const char *story_id, uint8_t out[8]) {
     return story_id[16] == '\0' ? 0 : -1;
 }
 
+void sp_seen_claim_encode(uint64_t owner, long day, char v[SP_SEEN_CLAIM]) {
+    for (int i = 0; i < 8; i++) v[i] = (char)(owner >> (56 - 8 * i));
+    v[8] = (char)(day >> 8);
+    v[9] = (char)day;
+}
+
+int sp_seen_claim_decode(const char *v, size_t len, uint64_t *owner, long *day) {
+    const unsigned char *u = (const unsigned char *)v;
+    if (len != SP_SEEN_CLAIM) return -1;
+    *owner = 0;
+    for (int i = 0; i < 8; i++) *owner = *owner << 8 | u[i];
+    *day = (long)u[8] << 8 | u[9];
+    return 0;
+}
+
+void sp_seen_story_hex(uint64_t id, char out[17]) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) out[i] = hex[(id >> (60 - 4 * i)) & 15];
+    out[16] = '\0';
+}
+
 long sp_seen_today(void) { return (long)(time(NULL) / 86400); }
 
 int sp_seen_url_owner(redisContext *c, const char *prefix, int bucket_bits, const char *canonical_url, char owner[17],
@@ -66,11 +87,10 @@ int sp_seen_url_owner(redisContext *c, const char *prefix, int bucket_bits, cons
     size_t kn = sp_seen_key(key, prefix, 'u', sp_seen_url_hash(canonical_url), bucket_bits, field);
     redisReply *r = redisCommand(c, "HGET %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
     int rc = -1;
+    uint64_t id;
     if (r && r->type == REDIS_REPLY_NIL) rc = 0;
-    else if (r && r->type == REDIS_REPLY_STRING && r->len == 10) {
-        const unsigned char *v = (const unsigned char *)r->str;
-        for (int i = 0; i < 8; i++) snprintf(owner + 2 * i, 3, "%02x", v[i]);
-        *day = (long)v[8] << 8 | v[9];
+    else if (r && r->type == REDIS_REPLY_STRING && sp_seen_claim_decode(r->str, r->len, &id, day) == 0) {
+        sp_seen_story_hex(id, owner);
         rc = 1;
     }
     if (r) freeReplyObject(r);

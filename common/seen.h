@@ -23,7 +23,8 @@
  *
  * Claims carry the day they were written; one older than the TTL counts as
  * absent and is overwritten when met, or deleted by the deduper's sweep
- * (one bucket a batch). Record and claim values: services/deduper/store.c. */
+ * (one bucket a batch). Claim values: sp_seen_claim_encode(); records:
+ * services/deduper/store.c. */
 #ifndef SP_SEEN_H
 #define SP_SEEN_H
 
@@ -39,6 +40,7 @@
 #define SP_SEEN_BUCKET_BITS_MIN 4
 #define SP_SEEN_BUCKET_BITS_MAX 16
 #define SP_SEEN_NEAR_ENTRY 24
+#define SP_SEEN_CLAIM 10 /* a claim's value: its owner's story_id (8 bytes), the day (2) */
 
 /* The bucket key for hash h of `kind` into key (returns its length), and
  * the field into field[6]. */
@@ -51,6 +53,13 @@ size_t sp_seen_near_key(char *key, const char *prefix, long day);
 size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer);
 /* The counters' key. */
 size_t sp_seen_stats_key(char *key, const char *prefix);
+
+/* A claim's value for `owner` (a story_id's 8 bytes as a big-endian
+ * number) written on `day`; and back: 0, or -1 when v is not a claim. */
+void sp_seen_claim_encode(uint64_t owner, long day, char v[SP_SEEN_CLAIM]);
+int sp_seen_claim_decode(const char *v, size_t len, uint64_t *owner, long *day);
+/* A story_id's 8 bytes (as a big-endian number) as its 16 hex digits. */
+void sp_seen_story_hex(uint64_t id, char out[17]);
 
 /* The hash of a canonical URL, as the URL buckets use it. */
 uint64_t sp_seen_url_hash(const char *canonical_url);

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "ids.h"
 #include "log.h"
 
 void sp_now_rfc3339(char *buf, size_t len) {
@@ -16,6 +19,20 @@ void sp_now_rfc3339(char *buf, size_t len) {
     gmtime_r(&ts.tv_sec, &tm);
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+uint64_t sp_random64(void) {
+    uint64_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) return r;
+    struct timespec ts;
+    static uint64_t calls;
+    uint64_t h[4];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h[0] = (uint64_t)ts.tv_sec;
+    h[1] = (uint64_t)ts.tv_nsec;
+    h[2] = (uint64_t)getpid();
+    h[3] = ++calls;
+    return sp_hash64(h, sizeof h);
 }
 
 int64_t sp_mono_ms(void) {

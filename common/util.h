@@ -14,6 +14,11 @@ int64_t sp_mono_ms(void);
 /* Sleep for ms milliseconds (returns early on a signal). */
 void sp_sleep_ms(int64_t ms);
 
+/* 64 random bits from the kernel (getrandom), or from the clock and the
+ * process id where it has none: seeds and ids that must differ between
+ * processes and runs, not secrets. */
+uint64_t sp_random64(void);
+
 void *sp_xmalloc(size_t n);
 void *sp_xrealloc(void *p, size_t n);
 char *sp_xstrdup(const char *s);

@@ -15,8 +15,6 @@ set -euo pipefail
 cd "$ROOT"
 redis_env_start
 fixture_start --posts 8
-pass=0
-ok() { pass=$((pass + 1)); }
 # poll SOURCE-JSON: one poll; prints the documents emitted
 poll() { echo "$1" | "$STORYPIPE_BIN/storypipe-fetcher" --stdio ${OVERLAP:+--overlap "$OVERLAP"} 2>>"$T/fetcher.log" | wc -l; }
 # statuses: the fixture's answers (status codes) to post list requests after the first $mark

@@ -16,8 +16,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 redis_env_start
-pass=0
-ok() { pass=$((pass + 1)); }
 mkdir -p "$T/root/inbox" "$T/outside"
 echo '{"schema_version":1,"id":"inbox","kind":"directory","path":"inbox","name":"Newsletters"}' >"$T/sources.jsonl"
 $PY tests/schema_check.py source "$T/sources.jsonl" >/dev/null || fail "the source record does not match the schema"

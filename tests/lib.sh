@@ -22,6 +22,8 @@ FIXTURE_PID=
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
+pass=0
+ok() { pass=$((pass + 1)); } # a check passed (the count goes into the PASS line)
 
 env_start() {
   T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-test.XXXXXX")

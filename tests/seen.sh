@@ -10,8 +10,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 redis_env_start
-pass=0
-ok() { pass=$((pass + 1)); }
 unset STORYPIPE_DEDUP_PREFIX STORYPIPE_DEDUP_TTL_DAYS STORYPIPE_URL_TRACKING
 SEEN=("$STORYPIPE_BIN/storypipe" seen)
 # rc WANT CMD...: CMD's output in $T/out, and its exit status must be WANT

@@ -22,8 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 SP="$STORYPIPE_BIN/storypipe"
-pass=0
-ok() { pass=$((pass + 1)); }
 # rc WANT CMD...: CMD's stdout in $T/out, stderr in $T/err; its exit status must be WANT
 rc() {
   local want=$1 got=0; shift

@@ -61,6 +61,8 @@ typedef struct dedup {
     sp_members members;
     char *text;           /* decoded strings */
     size_t text_cap;
+    char *brief;          /* title and summary */
+    size_t brief_cap;
     /* test hook: die (SIGKILL) right after this many batches were decided
      * in Redis, before their stories reach Kafka */
     long crash_after;
@@ -124,6 +126,7 @@ void dedup_fini(void *state) {
     store_free(d->store);
     sp_members_free(&d->members);
     free(d->text);
+    free(d->brief);
     free(d);
 }
 
@@ -175,6 +178,19 @@ static void find_cuts(const sp_members *m, const sp_input *in, story *s) {
     if (s->close > 0) s->close--;
 }
 
+/* Append s to *buf (grown as needed). */
+static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (n == 0) return; /* also keeps memcpy away from a buffer not yet allocated */
+    if (*len + n > *cap) {
+        *cap = (*len + n) * 2;
+        *buf = sp_xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+}
+
+static void put_text(char **buf, size_t *len, size_t *cap, const char *s) { put(buf, len, cap, s, strlen(s)); }
+
 /* 1 when the story has a string member `name`. */
 static int has_text(dedup *d, const char *name) {
     const sp_member *m = sp_members_get(&d->members, name);
@@ -184,8 +200,7 @@ static int has_text(dedup *d, const char *name) {
 /* What the story is compared by; -1 (fail set) if it is not a story we can decide. */
 static int describe(dedup *d, const sp_input *in, story *s) {
     const char *v;
-    size_t len = 0, title_len = 0, summary_len = 0;
-    char *title = NULL, *summary = NULL;
+    size_t len = 0;
     fp_text fp;
     store_story *st = &s->st;
     memset(st, 0, sizeof *st);
@@ -209,27 +224,22 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     /* title and summary: a short story's stand-in for near text, and for
      * any story with both, a match as good as the text's */
     if (!st->has_simhash || (has_text(d, "title") && has_text(d, "summary"))) {
-        if ((v = text_of(d, in->data, "title", &title_len))) title = sp_xstrndup(v, title_len);
-        if ((v = text_of(d, in->data, "summary", &summary_len))) summary = sp_xstrndup(v, summary_len);
-        if (title || summary) {
-            char *ts = sp_xmalloc(title_len + summary_len + 2);
+        size_t n = 0;
+        int any = 0;
+        if ((v = text_of(d, in->data, "title", &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        put(&d->brief, &n, &d->brief_cap, "\n", 1);
+        if ((v = text_of(d, in->data, "summary", &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        if (any) {
             fp_text f2;
-            memcpy(ts, title ? title : "", title_len);
-            ts[title_len] = '\n';
-            memcpy(ts + title_len + 1, summary ? summary : "", summary_len);
-            fp_compute(ts, title_len + summary_len + 1, &f2);
-            free(ts);
+            fp_compute(d->brief, n, &f2);
             st->brief = f2.exact;
             st->has_brief = 1;
         }
-        free(title);
-        free(summary);
     }
     /* the URL by the current rules; a canonical_url given is only a fallback */
     s->canonical = NULL;
-    if ((v = text_of(d, in->data, "url", &len)) && strlen(v) == len) s->canonical = sp_url_canonical(v);
-    if (s->canonical == NULL && (v = text_of(d, in->data, "canonical_url", &len)) && strlen(v) == len)
-        s->canonical = sp_url_canonical(v);
+    if ((v = text_of(d, in->data, "url", &len))) s->canonical = sp_url_canonical(v);
+    if (s->canonical == NULL && (v = text_of(d, in->data, "canonical_url", &len))) s->canonical = sp_url_canonical(v);
     st->has_url = s->canonical != NULL;
     st->url = s->canonical ? sp_seen_url_hash(s->canonical) : 0;
     return 0;
@@ -275,18 +285,6 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
         if (d->batch[i].valid) d->batch[i].dec = dec[k++];
     return SP_OK;
 }
-
-/* Append s to *buf (grown as needed). */
-static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
-    if (*len + n > *cap) {
-        *cap = (*len + n) * 2;
-        *buf = sp_xrealloc(*buf, *cap);
-    }
-    memcpy(*buf + *len, s, n);
-    *len += n;
-}
-
-static void put_text(char **buf, size_t *len, size_t *cap, const char *s) { put(buf, len, cap, s, strlen(s)); }
 
 /* A JSON string of s (a canonical URL: printable ASCII, but escaped all the same). */
 static void put_string(char **buf, size_t *len, size_t *cap, const char *s) {
@@ -354,24 +352,14 @@ static void emit(const sp_input *in, const story *s, sp_outbox *out) {
 
 sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {
     dedup *d = state;
-    story *s = NULL, alone;
+    story *s;
     (void)msg;
-    if (d->next < d->n && d->batch[d->next].data == in->data) s = &d->batch[d->next++];
-    for (size_t i = 0; s == NULL && i < d->n; i++)
-        if (d->batch[i].data == in->data && !d->batch[i].done) s = &d->batch[i];
-    if (s == NULL) { /* not in the batch: decided alone */
-        sp_result r = SP_OK;
-        memset(&alone, 0, sizeof alone);
-        s = &alone;
-        if (describe(d, in, s) != 0) {
-            *fail = s->fail;
-            return SP_REJECT;
-        }
-        if (store_decide(d->store, &s->st, 1, &s->dec, fail) != 0) r = SP_TRANSIENT;
-        else if (s->dec.emit) emit(in, s, out);
-        free(s->canonical);
-        return r;
+    /* the runtime hands over the inputs prepare saw, in their order */
+    if (d->next >= d->n || d->batch[d->next].data != in->data) {
+        sp_fail_set(fail, "transform_failed", "a story the batch did not prepare");
+        return SP_REJECT;
     }
+    s = &d->batch[d->next++];
     s->done = 1;
     if (!s->valid) {
         *fail = s->fail;
@@ -383,12 +371,7 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
 
 void dedup_committed(void *state) {
     dedup *d = state;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->batch[i].valid && !d->batch[i].done) {
-            store_incomplete(d->store);
-            forget_batch(d);
-            break;
-        }
+    settle(d); /* the batch is over: committed, or (a stop) partly emitted */
     store_committed(d->store);
 }
 

@@ -17,7 +17,7 @@
  * A story that takes all its claims and has no near duplicate costs its
  * HSETNXs and 24 bytes of APPEND, nothing else. A long story's title and
  * summary are matched from memory (near.h), like its near text; a short
- * story's, its stand-in for near text, are a claim. 
+ * story's, its stand-in for near text, are a claim.
  *
  * Record value (22 bytes, big-endian): decision (0 taken, not yet decided;
  * 1 new; 2 update; 4 duplicate), 0, revision (2), day (2), content hash
@@ -25,16 +25,13 @@
  * distance (1); a kept story the first 4 bytes of up to 3 earlier texts,
  * newest first, so that old revisions read again are replays, not edits.
  * A record still 0 when its batch is committed is a new story (only those
- * are not written again). Claim value: owner (8), day (2). */
+ * are not written again). Claim values: common/seen.h. */
 #include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "ids.h"
 #include "log.h"
 #include "near.h"
 #include "redis.h"
@@ -47,7 +44,6 @@ enum { CLAIM_RECORD, CLAIM_URL, CLAIM_TEXT, CLAIM_BRIEF, CLAIMS };
 enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STATS };
 
 #define RECORD_LEN 22
-#define CLAIM_LEN 10
 #define CHUNK 32            /* stories whose claims are sent at once */
 #define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
 #define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
@@ -76,7 +72,7 @@ typedef struct item {
     int sent[CLAIMS]; /* sent in step 1 */
     int took[CLAIMS]; /* HSETNX took it */
     redisReply *got[CLAIMS]; /* step 2: what holds it */
-    int decided, dec;  /* its decision, for later stories of the batch */
+    int dec;           /* its decision, for later stories of the batch */
     uint64_t owner;
 } item;
 
@@ -104,20 +100,12 @@ struct store {
     long today;
     item items[SP_BATCH_MAX];
     size_t n, flushed;
-    char *out;        /* claims not yet handed to hiredis, as RESP */
+    char *out; /* claims not yet handed to hiredis, as RESP */
     size_t out_len, out_cap;
-    size_t pipelined; /* replies the batch's step 1 is owed */
 };
 
 static uint32_t new_writer(void) {
-    struct timespec ts;
-    static unsigned counter;
-    uint64_t h[3];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    h[0] = (uint64_t)ts.tv_sec << 30 ^ (uint64_t)ts.tv_nsec;
-    h[1] = (uint64_t)getpid();
-    h[2] = ++counter;
-    uint32_t w = (uint32_t)sp_hash64(h, sizeof h);
+    uint32_t w = (uint32_t)sp_random64();
     return w ? w : 1;
 }
 
@@ -222,16 +210,14 @@ static int record_decode(const redisReply *rp, record *r) {
     return r->dec == DEC_TAKEN || r->dec == DEC_NEW || r->dec == DEC_UPDATE || r->dec == DEC_DUPLICATE ? 0 : -1;
 }
 
-static void claim_encode(const store *s, uint64_t owner, unsigned char v[CLAIM_LEN]) {
-    put64(v, owner);
-    put16(v + 8, (unsigned)(s->today & 0xFFFF));
-}
-
-/* The day the value of a `kind` entry was written, or -1. */
+/* The day the value of a `kind` entry was written, or -1 when it is not
+ * one (the sweep deletes those too). */
 static long entry_day(char kind, const redisReply *v) {
-    if (v->type != REDIS_REPLY_STRING) return -1;
-    if (kind == 'r') return v->len >= RECORD_LEN ? (long)get16((const unsigned char *)v->str + 4) : -1;
-    return v->len == CLAIM_LEN ? (long)get16((const unsigned char *)v->str + 8) : -1;
+    record r;
+    uint64_t owner;
+    long day;
+    if (kind == 'r') return record_decode(v, &r) == 0 ? r.day : -1;
+    return v->type == REDIS_REPLY_STRING && sp_seen_claim_decode(v->str, v->len, &owner, &day) == 0 ? day : -1;
 }
 
 /* ------------------------------------------------------------ Redis */
@@ -308,18 +294,18 @@ static int drain(store *s, size_t n) {
     return rc;
 }
 
-/* Add a near log's bytes (whole entries) to the index. */
-static void near_load(store *s, long day, const char *buf, size_t len) {
+/* Add the whole entries of a near log's bytes to the index; returns the
+ * bytes they take. */
+static size_t near_load(store *s, long day, const char *buf, size_t len) {
     const unsigned char *p = (const unsigned char *)buf;
-    for (size_t k = 0; k + SP_SEEN_NEAR_ENTRY <= len; k += SP_SEEN_NEAR_ENTRY)
+    size_t k;
+    for (k = 0; k + SP_SEEN_NEAR_ENTRY <= len; k += SP_SEEN_NEAR_ENTRY)
         near_add(&s->near, get64(p + k), get64(p + k + 8), get64(p + k + 16), day);
+    return k;
 }
 
 static void log_catch_up(store *s, int k, const redisReply *r) {
-    if (r->type != REDIS_REPLY_STRING) return;
-    size_t whole = r->len / SP_SEEN_NEAR_ENTRY * SP_SEEN_NEAR_ENTRY;
-    near_load(s, s->logs[k].day, r->str, whole);
-    s->logs[k].offset += (long long)whole;
+    if (r->type == REDIS_REPLY_STRING) s->logs[k].offset += (long long)near_load(s, s->logs[k].day, r->str, r->len);
 }
 
 /* At (re)connection: the near logs of every day within the TTL, read into
@@ -337,9 +323,7 @@ static int near_reload(store *s) {
                 if (r) freeReplyObject(r);
                 return -1;
             }
-            size_t whole = r->len / SP_SEEN_NEAR_ENTRY * SP_SEEN_NEAR_ENTRY;
-            near_load(s, day, r->str, whole);
-            off += (long long)whole;
+            off += (long long)near_load(s, day, r->str, r->len);
             int more = r->len == NEAR_READ;
             freeReplyObject(r);
             if (!more) break;
@@ -368,7 +352,6 @@ int store_begin(store *s, sp_fail *fail) {
     s->n = s->flushed = 0;
     s->out_len = 0;
     s->broken = 0;
-    s->pipelined = 0;
     if (today != s->today) { /* a new day: the logs around it (read whole when new) */
         near_log logs[NEAR_DAYS];
         for (int k = 0; k < NEAR_DAYS; k++) {
@@ -392,34 +375,33 @@ int store_begin(store *s, sp_fail *fail) {
     s->sweep = (s->sweep + 1) % (CLAIMS * buckets);
     size_t kn = sp_seen_bucket_key(key, s->o.prefix, KINDS[s->sweep / buckets], s->sweep % buckets);
     redisAppendCommand(s->redis, "HGETALL %b", key, kn);
-    s->pipelined = NEAR_DAYS + 1;
     return 0;
 }
 
 void store_add(store *s, const store_story *st) {
     item *it;
     record r;
-    unsigned char rec[RECORD_LEN + 12], claim[CLAIM_LEN];
+    unsigned char rec[RECORD_LEN + 12];
+    char claim[SP_SEEN_CLAIM];
     if (s->n >= SP_BATCH_MAX || s->redis == NULL) return;
     it = &s->items[s->n++];
     memset(it, 0, sizeof *it);
     it->st = *st;
-    for (int i = 0; i < 8; i++) it->id = it->id << 8 | st->id[i];
+    it->id = get64(st->id);
     memset(&r, 0, sizeof r);
     r.dec = DEC_TAKEN;
     r.rev = 1;
     r.content = st->content;
     size_t rn = record_encode(s, &r, rec);
-    claim_encode(s, it->id, claim);
+    sp_seen_claim_encode(it->id, s->today, claim);
     for (int c = 0; c < CLAIMS; c++) {
         char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
         if ((c == CLAIM_URL && !st->has_url) || (c == CLAIM_BRIEF && (!st->has_brief || st->has_simhash))) continue;
         size_t kn = claim_key(s, c, it, key, field);
-        const char *argv[4] = {"HSETNX", key, field, c == CLAIM_RECORD ? (const char *)rec : (const char *)claim};
-        size_t lens[4] = {6, kn, SP_SEEN_FIELD, c == CLAIM_RECORD ? rn : (size_t)CLAIM_LEN};
+        const char *argv[4] = {"HSETNX", key, field, c == CLAIM_RECORD ? (const char *)rec : claim};
+        size_t lens[4] = {6, kn, SP_SEEN_FIELD, c == CLAIM_RECORD ? rn : (size_t)SP_SEEN_CLAIM};
         resp(s, 4, argv, lens);
         it->sent[c] = 1;
-        s->pipelined++;
     }
     /* send a chunk: Redis takes the claims while the caller goes on */
     if (s->n - s->flushed >= CHUNK) {
@@ -529,11 +511,10 @@ static void release(store *s, changes *ch, const item *it, int c) {
 
 /* Take claim c over (it was held by an expired entry, or by nobody any more). */
 static void overwrite(store *s, changes *ch, const item *it, int c) {
-    char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
-    unsigned char v[CLAIM_LEN];
+    char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD], v[SP_SEEN_CLAIM];
     size_t kn = claim_key(s, c, it, key, field);
-    claim_encode(s, it->id, v);
-    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, (size_t)CLAIM_LEN);
+    sp_seen_claim_encode(it->id, s->today, v);
+    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, (size_t)SP_SEEN_CLAIM);
     ch->commands++;
 }
 
@@ -547,10 +528,6 @@ static void keep_near(store *s, changes *ch, const item *it) {
     near_add(&s->near, it->st.simhash, it->id, brief, s->today); /* for the rest of this batch */
 }
 
-static void owner_hex(uint64_t owner, char out[17]) {
-    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", (unsigned)(owner >> (56 - 8 * i)) & 0xFF);
-}
-
 static void say(store_decision *d, const char *decision, int rev, int emit) {
     memset(d, 0, sizeof *d);
     snprintf(d->decision, sizeof d->decision, "%s", decision);
@@ -560,7 +537,7 @@ static void say(store_decision *d, const char *decision, int rev, int emit) {
 
 static void say_duplicate(store_decision *d, int rev, uint64_t owner, int reason, int distance, int emit) {
     say(d, "duplicate", rev, emit);
-    owner_hex(owner, d->owner);
+    sp_seen_story_hex(owner, d->owner);
     snprintf(d->reason, sizeof d->reason, "%s", REASONS[reason]);
     d->distance = distance;
 }
@@ -570,19 +547,18 @@ static void say_duplicate(store_decision *d, int rev, uint64_t owner, int reason
  * else the holder, followed through duplicates decided in this batch. */
 static uint64_t holder(store *s, size_t i, int c, int *retake) {
     item *it = &s->items[i];
-    redisReply *r = it->got[c];
+    uint64_t owner;
+    long day;
     *retake = 0;
     if (!it->sent[c] || it->took[c]) return 0;
-    if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != CLAIM_LEN ||
-        !fresh(s, (long)get16((const unsigned char *)r->str + 8))) {
+    if (it->got[c] == NULL || it->got[c]->type != REDIS_REPLY_STRING ||
+        sp_seen_claim_decode(it->got[c]->str, it->got[c]->len, &owner, &day) != 0 || !fresh(s, day)) {
         *retake = 1;
         return 0;
     }
-    uint64_t owner = get64((const unsigned char *)r->str);
     if (owner == it->id) return 0;
-    for (size_t j = 0; j < i; j++) /* a story of this batch that turned out a duplicate gave it back */
-        if (s->items[j].decided && s->items[j].id == owner && s->items[j].dec == DEC_DUPLICATE)
-            return s->items[j].owner;
+    for (size_t j = 0; j < i; j++) /* a story decided before it in this batch, a duplicate, gave it back */
+        if (s->items[j].id == owner && s->items[j].dec == DEC_DUPLICATE) return s->items[j].owner;
     return owner;
 }
 
@@ -646,7 +622,6 @@ static void decide(store *s, changes *ch, size_t i, store_decision *d) {
     item *it = &s->items[i];
     record r;
     int pending;
-    it->decided = 1;
     if (it->took[CLAIM_RECORD]) {
         decide_unseen(s, ch, i, 0, 0, d);
         return;
