@@ -42,6 +42,12 @@
 #   SET      redis-benchmark -n N -P 64 -q -t set
 #   SET NX   redis-benchmark -n N -P 64 -q -r 100000000 SET key:__rand_int__ v NX EX 7776000
 # and the ratio deduper stories/s / SET NX requests/s.
+# Outputs: the rounds' unique and duplicates files, and the floor's, go to a
+# directory in /dev/shm (tmpfs) when it has room for 3 times the corpus,
+# else beside the corpus (BENCH_OUT=DIR: in DIR); each round's files are
+# deleted before it starts. Written to a disk, the kernel writing one
+# round's 440 MB back while the next writes its own made rounds up to twice
+# as slow: that measured the disk, not the deduper.
 # Memory, after the last round: (used_memory after - used_memory after the
 # FLUSHALL) / stories decided new = bytes per seen story; DBSIZE; then a Lua
 # script run inside Redis (binary-safe: the bucket keys are raw bytes) walks
@@ -60,7 +66,8 @@
 #
 # Environment: BENCH_STORIES [200000], BENCH_SEED [1], BENCH_REPEATS [3],
 # BENCH_REQUESTS redis-benchmark's -n [1000000], BENCH_VALIDATE sample, all
-# or none [sample], BENCH_FLOOR=0 skips the passthrough floor,
+# or none [sample], BENCH_FLOOR=0 skips the passthrough floor, BENCH_OUT the
+# directory for the outputs [/dev/shm when it has room, else the temp dir],
 # BENCH_CPUS "DEDUPER_CORE REDIS_CORE" or "none" [0 1 with 2+ cores],
 # BENCH_TARGET_RATE stories/s [100000], BENCH_TARGET_RATIO [0.25],
 # BENCH_TARGET_BYTES per seen story [200], STORYPIPE_BIN the build's bin/
@@ -120,9 +127,10 @@ pin() { # pin CORE CMD...: CMD on that core, or unpinned when CORE is ""
 }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-bench-deduper.XXXXXX")
+O=$T # where the rounds write their outputs (see "Outputs" above)
 cleanup() {
   "$ROOT/scripts/redis.sh" stop "$T/redis" >/dev/null 2>&1 || true
-  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $T${O:+ $O}"; else rm -rf "$T"; [ "$O" = "$T" ] || rm -rf "$O"; fi
 }
 trap cleanup EXIT
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
@@ -138,6 +146,12 @@ declare -A C
 while read -r k v; do C[$k]=$v; done < <("$PYTHON" "$ROOT/bench/dedup_corpus.py" --seeds "$T/seeds.jsonl" \
                                         --out "$T/corpus.jsonl" --truth "$T/truth.txt" --stories "$N" --seed "$SEED") || die "dedup_corpus.py failed"
 CORPUS=$T/corpus.jsonl
+if [ -z "${BENCH_OUT:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt $((3 * $(wc -c <"$CORPUS") / 1024)) ]; then
+  O=$(mktemp -d /dev/shm/storypipe-bench-deduper.XXXXXX)
+elif [ -n "${BENCH_OUT:-}" ]; then
+  O=$(mktemp -d "$BENCH_OUT/storypipe-bench-deduper.XXXXXX") || exit 64
+fi
 [ "$(wc -l <"$CORPUS")" = "$N" ] && [ "${C[stories]:-}" = "$N" ] || die "the corpus is not what its generator says"
 [ "$(cut -c33-48 "$CORPUS" | sort -u | wc -l)" = "$N" ] || die "the corpus has repeated story_ids"
 BYTES=$(wc -c <"$CORPUS")
@@ -186,11 +200,12 @@ for ((r = 1; r <= REPEATS; r++)); do
   rcli CONFIG RESETSTAT >/dev/null
   MEM0=$(info memory used_memory)
   RCPU0=$(rcpu)
-  read -r wall cpu rc < <(run_dedup "$T/round")
+  rm -f "$O"/round.* # a file being written back to disk is slow to overwrite
+  read -r wall cpu rc < <(run_dedup "$O/round")
   RCPU1=$(rcpu)
   MEM1=$(info memory used_memory)
-  [ "$rc" = 0 ] || { tail -3 "$T/round.log" >&2; die "round $r: storypipe-deduper exited $rc"; }
-  nu=$(wc -l <"$T/round.unique") nd=$(wc -l <"$T/round.dups")
+  [ "$rc" = 0 ] || { tail -3 "$O/round.log" >&2; die "round $r: storypipe-deduper exited $rc"; }
+  nu=$(wc -l <"$O/round.unique") nd=$(wc -l <"$O/round.dups")
   [ $((nu + nd)) = "$N" ] || die "round $r: $nu unique + $nd duplicates lines for $N stories"
   declare -A S=()
   while read -r k v; do S[$k]=$v; done < <(rcli HGETALL "${PREFIX}stats" | paste - -)
@@ -209,9 +224,9 @@ KEPT=${S[new]}
 
 echo
 echo "decisions (stats hash ${PREFIX}stats, every round): new ${S[new]}, update ${S[update]}, replay ${S[replay]}, duplicate_url ${S[duplicate_url]}, duplicate_exact ${S[duplicate_exact]}, duplicate_near ${S[duplicate_near]}"
-echo "outputs: unique $nu lines (decision: $(counts "$T/round.unique" decision | tr '\n' ' ' | sed 's/ $//; s/ \([a-z]\)/, \1/g')), duplicates $nd lines (reason: $(counts "$T/round.dups" reason | tr '\n' ' ' | sed 's/ $//; s/ \([a-z]\)/, \1/g'))"
+echo "outputs: unique $nu lines (decision: $(counts "$O/round.unique" decision | tr '\n' ' ' | sed 's/ $//; s/ \([a-z]\)/, \1/g')), duplicates $nd lines (reason: $(counts "$O/round.dups" reason | tr '\n' ' ' | sed 's/ $//; s/ \([a-z]\)/, \1/g'))"
 declare -A K
-while read -r k v; do K[$k]=$v; done < <("$PYTHON" "$ROOT/bench/dedup_corpus.py" --check "$T/truth.txt" "$T/round.unique" "$T/round.dups") ||
+while read -r k v; do K[$k]=$v; done < <("$PYTHON" "$ROOT/bench/dedup_corpus.py" --check "$T/truth.txt" "$O/round.unique" "$O/round.dups") ||
   die "checking the decisions against the corpus failed"
 echo "against what each story is (dedup_corpus.py --check): URL duplicates found ${K[url_found]} of ${C[url_dups]} ($(calc "100 * ${K[url_found]} / ${C[url_dups]}")%), kept as new ${K[url_dups_kept]};" \
   "near duplicates found ${K[near_found]} of ${C[near_dups]} ($(calc "100 * ${K[near_found]} / ${C[near_dups]}")%), kept as new ${K[near_dups_kept]} (SimHash beyond the threshold, or no band shared);" \
@@ -222,7 +237,7 @@ echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 1) µs CPU, redis-serve
 echo "  Redis commands per story: $(sed 's/, $//' <<<"$CMDS" | awk -v n="$N" -F', ' '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, " "); t += a[2]; printf "%s%s %.3f", (i > 1 ? ", " : ""), a[1], a[2] / n } printf "; all %.2f", t / n }')"
 if [ "${BENCH_FLOOR:-1}" != 0 ] && [ -x "$BIN/storypipe-passthrough" ]; then
   t0=$EPOCHREALTIME
-  pin "$CPU_D" "$BIN/storypipe-passthrough" --stdio <"$CORPUS" >"$T/floor.out" 2>"$T/floor.log" || die "storypipe-passthrough failed"
+  pin "$CPU_D" "$BIN/storypipe-passthrough" --stdio <"$CORPUS" >"$O/floor.out" 2>"$O/floor.log" || die "storypipe-passthrough failed"
   fw=$(calc "$EPOCHREALTIME - $t0" 3)
   echo "  floor: storypipe-passthrough (the same raw runtime checking and writing each story, no deduplication): $(calc "$N / $fw" 0) stories/s ($fw s)"
 fi

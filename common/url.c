@@ -42,9 +42,10 @@ static size_t tracking_n = sizeof tracking_default / sizeof *tracking_default;
 static const char *tracking_spec = SP_URL_TRACKING_DEFAULT;
 static void *tracking_block; /* what sp_url_set_tracking() allocated, or NULL */
 
-static int is_unreserved(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+/* Called for every byte of every URL: kept small enough to inline. */
+static inline int is_unreserved(unsigned char c) {
+    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '-' || c == '.' || c == '_' ||
+           c == '~';
 }
 
 static char ascii_lower(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
@@ -156,8 +157,14 @@ static int hexval(char c) {
 }
 
 /* May appear unencoded in a path or a query (RFC 3986 pchar, '/' and '?'). */
-static int literal_ok(unsigned char c) {
-    return is_unreserved(c) || (c != '\0' && strchr("!$&'()*+,;=:@/?", c) != NULL);
+static inline int literal_ok(unsigned char c) {
+    switch (c) {
+    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+    case ':': case '@': case '/': case '?':
+        return 1;
+    default:
+        return is_unreserved(c);
+    }
 }
 
 /* s with its percent-encoding normalised (see url.h), malloc'ed. */

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ids.h"
 #include "log.h"
@@ -77,8 +80,11 @@ int sp_utf8_valid(const char *buf, size_t len) {
     while (s < end) {
         unsigned c = *s;
         if (c < 0x80) {
-            /* ASCII, the common case: 8 bytes at a time while none has its top bit */
+            /* ASCII, the common case: 16 bytes at a time (then 8) while none has its top bit */
             s++;
+#ifdef __SSE2__
+            while (end - s >= 16 && _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)s)) == 0) s += 16;
+#endif
             while (end - s >= 8) {
                 uint64_t w;
                 memcpy(&w, s, 8);

@@ -395,7 +395,9 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
 
 void fp_compute(const char *text, size_t len, fp_text *out) {
     words w;
-    char *buf = sp_xmalloc(out_bound(len));
+    /* most stories' normalised text fits on the stack: no malloc for them */
+    char local[8192];
+    char *buf = out_bound(len) <= sizeof local ? local : sp_xmalloc(out_bound(len));
     words_init(&w);
     size_t n = scan(text, len, buf, &w);
     if (w.hashed == 1) { /* too few words for a shingle: the word is one */
@@ -406,7 +408,7 @@ void fp_compute(const char *text, size_t len, fp_text *out) {
     out->exact = sp_hash64(buf, n);
     out->words = w.hashed;
     out->simhash = simhash(&w);
-    free(buf);
+    if (buf != local) free(buf);
 }
 
 char *fp_normalise(const char *text, size_t len, size_t *n) {

@@ -1,7 +1,12 @@
 /* near.c — the in-memory SimHash band index (see near.h). Each band is a
- * table of chains, linked through per-entry links that carry the SimHash,
- * so an entry costs its 32 bytes plus 16 per band (and about 32 in the
- * title + summary table), and adding one never moves others. */
+ * table of slots of a cache line each, holding the SimHashes of the first
+ * four entries that fall in it; the rest go to an array beside the slot.
+ * A lookup reads one line per band for most slots, and asks for all the
+ * bands' lines before it reads any, so their cache misses overlap: the
+ * index is far bigger than the cache, and misses are what a lookup costs.
+ * An entry costs its 32 bytes, 16 per band past a slot's fourth (and
+ * about 32 in the title + summary table); the slots are a fixed 64 bytes
+ * each (16 MiB for 4 bands). */
 #include "near.h"
 
 #include <stdlib.h>
@@ -14,20 +19,27 @@ void near_init(near_index *ix, int bands) {
     ix->bands = bands < 1 ? 1 : bands;
     ix->band_bits = 64 / ix->bands > 32 ? 32 : 64 / ix->bands;
     ix->table_bits = ix->band_bits < 16 ? ix->band_bits : 16;
-    ix->heads = calloc((size_t)ix->bands << ix->table_bits, sizeof *ix->heads);
-    if (ix->heads == NULL) abort();
+    ix->slots = calloc((size_t)ix->bands << ix->table_bits, sizeof *ix->slots);
+    if (ix->slots == NULL) abort();
+}
+
+/* Empty every slot, giving back the arrays beside them. */
+static void slots_clear(near_index *ix) {
+    size_t n = (size_t)ix->bands << ix->table_bits;
+    for (size_t i = 0; i < n; i++) free(ix->slots[i].more);
+    memset(ix->slots, 0, n * sizeof *ix->slots);
 }
 
 void near_free(near_index *ix) {
-    free(ix->heads);
-    free(ix->links);
+    slots_clear(ix);
+    free(ix->slots);
     free(ix->v);
     free(ix->briefs);
     memset(ix, 0, sizeof *ix);
 }
 
 void near_clear(near_index *ix) {
-    memset(ix->heads, 0, ((size_t)ix->bands << ix->table_bits) * sizeof *ix->heads);
+    slots_clear(ix);
     if (ix->briefs) memset(ix->briefs, 0, ix->briefs_cap * sizeof *ix->briefs);
     ix->n = ix->briefs_n = 0;
 }
@@ -39,8 +51,6 @@ void near_expire(near_index *ix, long today, long ttl) {
     if (kept == n) return;
     /* built again from the entries still fresh */
     ix->v = NULL;
-    free(ix->links);
-    ix->links = NULL;
     ix->cap = 0;
     near_clear(ix);
     for (size_t k = 0; k < n; k++)
@@ -48,7 +58,7 @@ void near_expire(near_index *ix, long today, long ttl) {
     free(old);
 }
 
-/* The chain band b of a SimHash falls in. */
+/* The slot band b of a SimHash falls in. */
 static size_t slot(const near_index *ix, int b, uint64_t simhash) {
     uint64_t mask = ix->band_bits == 64 ? ~0ull : (1ull << ix->band_bits) - 1;
     uint64_t v = (simhash >> (b * ix->band_bits)) & mask;
@@ -57,9 +67,14 @@ static size_t slot(const near_index *ix, int b, uint64_t simhash) {
     return ((size_t)b << ix->table_bits) + (size_t)v;
 }
 
+/* Where a brief's probe starts in the title + summary table. */
+static size_t brief_slot(const near_index *ix, uint64_t brief) {
+    return (size_t)(brief * 0x9E3779B97F4A7C15ull >> 20) & (ix->briefs_cap - 1);
+}
+
 /* Put entry k in the brief table (which has room). */
 static void brief_put(near_index *ix, uint32_t k) {
-    size_t mask = ix->briefs_cap - 1, i = (size_t)(ix->v[k].brief * 0x9E3779B97F4A7C15ull >> 20) & mask;
+    size_t mask = ix->briefs_cap - 1, i = brief_slot(ix, ix->v[k].brief);
     while (ix->briefs[i].entry) i = (i + 1) & mask;
     ix->briefs[i] = (near_brief_slot){ix->v[k].brief, k + 1};
     ix->briefs_n++;
@@ -80,9 +95,14 @@ static void brief_add(near_index *ix, uint32_t k) {
     brief_put(ix, k);
 }
 
+void near_prefetch(const near_index *ix, uint64_t simhash, uint64_t brief) {
+    for (int b = 0; b < ix->bands; b++) __builtin_prefetch(&ix->slots[slot(ix, b, simhash)]);
+    if (brief && ix->briefs_cap) __builtin_prefetch(&ix->briefs[brief_slot(ix, brief)]);
+}
+
 int near_brief(const near_index *ix, uint64_t brief, uint64_t self, long today, long ttl, uint64_t *owner) {
     if (ix->briefs_cap == 0 || brief == 0) return 0;
-    size_t mask = ix->briefs_cap - 1, i = (size_t)(brief * 0x9E3779B97F4A7C15ull >> 20) & mask;
+    size_t mask = ix->briefs_cap - 1, i = brief_slot(ix, brief);
     for (; ix->briefs[i].entry; i = (i + 1) & mask) {
         if (ix->briefs[i].brief != brief) continue;
         const near_entry *e = &ix->v[ix->briefs[i].entry - 1];
@@ -94,36 +114,55 @@ int near_brief(const near_index *ix, uint64_t brief, uint64_t self, long today, 
     return 0;
 }
 
+/* Entry j of a slot: its SimHash and entry index + 1. */
+static uint64_t slot_get(const near_slot *sl, uint32_t j, uint32_t *entry) {
+    if (j < NEAR_SLOT_INLINE) return *entry = sl->entry[j], sl->simhash[j];
+    return *entry = sl->more[j - NEAR_SLOT_INLINE].entry, sl->more[j - NEAR_SLOT_INLINE].simhash;
+}
+
+static void slot_put(near_slot *sl, uint64_t simhash, uint32_t entry) {
+    if (sl->n < NEAR_SLOT_INLINE) {
+        sl->simhash[sl->n] = simhash;
+        sl->entry[sl->n] = entry;
+    } else {
+        uint32_t j = sl->n - NEAR_SLOT_INLINE;
+        if (j == sl->more_cap) {
+            sl->more_cap = sl->more_cap ? sl->more_cap * 2 : 4;
+            sl->more = sp_xrealloc(sl->more, sl->more_cap * sizeof *sl->more);
+        }
+        sl->more[j] = (near_more){simhash, entry};
+    }
+    sl->n++;
+}
+
 void near_add(near_index *ix, uint64_t simhash, uint64_t id, uint64_t brief, long day) {
-    size_t first = slot(ix, 0, simhash);
-    for (uint32_t k = ix->heads[first]; k; k = ix->links[(k - 1) * (size_t)ix->bands].next)
-        if (ix->links[(k - 1) * (size_t)ix->bands].simhash == simhash && ix->v[k - 1].id == id) {
+    const near_slot *first = &ix->slots[slot(ix, 0, simhash)];
+    for (uint32_t j = 0; j < first->n; j++) {
+        uint32_t k;
+        if (slot_get(first, j, &k) == simhash && ix->v[k - 1].id == id) {
             if (ix->v[k - 1].day < day) ix->v[k - 1].day = day;
             return;
         }
+    }
     if (ix->n == ix->cap) {
         ix->cap = ix->cap ? ix->cap * 2 : 1024;
         ix->v = sp_xrealloc(ix->v, ix->cap * sizeof *ix->v);
-        ix->links = sp_xrealloc(ix->links, ix->cap * (size_t)ix->bands * sizeof *ix->links);
     }
     ix->v[ix->n] = (near_entry){simhash, id, brief, day};
     if (brief) brief_add(ix, (uint32_t)ix->n);
-    for (int b = 0; b < ix->bands; b++) {
-        size_t s = slot(ix, b, simhash);
-        ix->links[ix->n * (size_t)ix->bands + (size_t)b] = (near_link){simhash, ix->heads[s]};
-        ix->heads[s] = (uint32_t)(ix->n + 1);
-    }
+    for (int b = 0; b < ix->bands; b++) slot_put(&ix->slots[slot(ix, b, simhash)], simhash, (uint32_t)(ix->n + 1));
     ix->n++;
 }
 
 int near_best(const near_index *ix, uint64_t simhash, uint64_t self, long today, long ttl, int threshold,
               uint64_t *owner) {
     int best = -1;
+    near_prefetch(ix, simhash, 0); /* all the bands' misses at once */
     for (int b = 0; b < ix->bands; b++) {
-        uint32_t k = ix->heads[slot(ix, b, simhash)];
-        while (k) {
-            const near_link *l = &ix->links[(k - 1) * (size_t)ix->bands + (size_t)b];
-            int d = __builtin_popcountll(l->simhash ^ simhash);
+        const near_slot *sl = &ix->slots[slot(ix, b, simhash)];
+        for (uint32_t j = 0; j < sl->n; j++) {
+            uint32_t k;
+            int d = __builtin_popcountll(slot_get(sl, j, &k) ^ simhash);
             if (d <= threshold) { /* only now the entry itself */
                 const near_entry *e = &ix->v[k - 1];
                 if (e->id != self && today - e->day < ttl && (best < 0 || d < best || (d == best && e->id < *owner))) {
@@ -131,7 +170,6 @@ int near_best(const near_index *ix, uint64_t simhash, uint64_t self, long today,
                     *owner = e->id;
                 }
             }
-            k = l->next;
         }
     }
     return best;

@@ -26,12 +26,24 @@ typedef struct near_entry {
     long day;       /* the day it was kept */
 } near_entry;
 
-/* A link of a band's chain: the entry's SimHash is kept in it, so that a
- * lookup reads one cache line per candidate, not two. */
-typedef struct near_link {
+/* A band's slot: the entries whose band has one value (or, for bands wider
+ * than the table, one hash of it). The first four are kept in the slot
+ * itself, a cache line, with their SimHashes, so a lookup reads one line
+ * per band for most slots; the others in a growing array beside it. */
+#define NEAR_SLOT_INLINE 4
+
+typedef struct near_more {
     uint64_t simhash;
-    uint32_t next; /* the next entry index + 1 in the chain, 0 at its end */
-} near_link;
+    uint32_t entry; /* entry index + 1 */
+} near_more;
+
+typedef struct near_slot {
+    uint64_t simhash[NEAR_SLOT_INLINE];
+    uint32_t entry[NEAR_SLOT_INLINE]; /* entry index + 1 */
+    uint32_t n;                       /* entries in the slot, the first NEAR_SLOT_INLINE here */
+    uint32_t more_cap;
+    near_more *more; /* entries NEAR_SLOT_INLINE and on */
+} near_slot;
 
 /* A slot of the title + summary table (open addressing). */
 typedef struct near_brief_slot {
@@ -41,8 +53,7 @@ typedef struct near_brief_slot {
 
 typedef struct near_index {
     int bands, band_bits, table_bits;
-    uint32_t *heads;  /* bands tables of 2^table_bits chains: entry index + 1, 0 for none */
-    near_link *links; /* per entry and band */
+    near_slot *slots; /* bands tables of 2^table_bits slots */
     near_entry *v;
     size_t n, cap;
     near_brief_slot *briefs;
@@ -62,6 +73,10 @@ void near_add(near_index *ix, uint64_t simhash, uint64_t id, uint64_t brief, lon
  * *owner set, or -1 when there is none. */
 int near_best(const near_index *ix, uint64_t simhash, uint64_t self, long today, long ttl, int threshold,
               uint64_t *owner);
+/* Ask for the memory near_best() and near_brief() will read for these
+ * hashes (brief 0: none), so that its cache misses are under way while
+ * the caller does other work. A hint: it changes nothing. */
+void near_prefetch(const near_index *ix, uint64_t simhash, uint64_t brief);
 /* The first story other than `self`, kept within `ttl` days of `today`,
  * with this title and summary: 1 with *owner set, or 0. */
 int near_brief(const near_index *ix, uint64_t brief, uint64_t self, long today, long ttl, uint64_t *owner);

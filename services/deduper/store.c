@@ -711,6 +711,11 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
         return -1;
     }
     if (s->broken || flush(s) != 0) goto failed;
+    /* what the decisions will read of the near index (a cache miss a band),
+     * on its way while Redis answers */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->items[i].st.has_simhash)
+            near_prefetch(&s->near, s->items[i].st.simhash, s->items[i].st.has_brief ? s->items[i].st.brief : 0);
     /* step 1's replies */
     for (int k = 0; k < NEAR_DAYS; k++) {
         redisReply *r = reply(s);

@@ -3,7 +3,8 @@
  * id, itself and expired stories never; everything within bands - 1 bits
  * found (against a brute-force search over random fingerprints); the same
  * story added twice counts once; title + summary lookups; near_expire drops
- * what the TTL has let go of and keeps the rest findable. */
+ * what the TTL has let go of and keeps the rest findable; a slot crowded
+ * past the entries it holds itself. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,11 +91,60 @@ static void test_brief_and_expire(void **state) {
     near_free(&ix);
 }
 
+/* Slots past their first four entries (near.h: NEAR_SLOT_INLINE): 300
+ * stories that agree on band 0 and on nothing much else, so one slot of
+ * band 0 holds them all; each is found as itself, at the brute-force
+ * nearest distance, added once, and still there after an expiry rebuilt
+ * the index and after near_clear emptied it and they came back. */
+static void test_crowded_slot(void **state) {
+    near_index ix;
+    uint64_t x = 0x2545F4914F6CDD1Dull, sims[300];
+    (void)state;
+    near_init(&ix, 4);
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) near_clear(&ix);
+        for (int i = 0; i < 300; i++) {
+            if (round == 0) sims[i] = (next_random(&x) & ~0xFFFFull) | 0xBEEF;
+            near_add(&ix, sims[i], (uint64_t)i + 1, 0, i < 100 ? 5 : 10);
+            near_add(&ix, sims[i], (uint64_t)i + 1, 0, i < 100 ? 5 : 10); /* again: once */
+        }
+        assert_int_equal(ix.n, 300);
+        if (round == 1) {
+            near_expire(&ix, 94, 90); /* day 5 stays (89 days), nothing goes: nothing rebuilt */
+            assert_int_equal(ix.n, 300);
+        }
+        for (int t = 0; t < 300; t++) {
+            uint64_t owner = 0, q = sims[t] ^ (1ull << (16 + t % 48));
+            int want = 64;
+            for (int i = 0; i < 300; i++) {
+                int d = __builtin_popcountll(q ^ sims[i]);
+                if (d < want) want = d;
+            }
+            assert_int_equal(want, 1);
+            assert_int_equal(near_best(&ix, q, 0, 10, 90, 3, &owner), 1);
+            assert_int_equal(owner, (uint64_t)t + 1);
+            /* itself excluded: the next nearest, if any within 3 bits */
+            int other = near_best(&ix, q, (uint64_t)t + 1, 10, 90, 3, &owner);
+            if (other >= 0) assert_true(owner != (uint64_t)t + 1 && __builtin_popcountll(q ^ sims[owner - 1]) == other);
+        }
+    }
+    /* day 96: the first 100 (day 5) are gone, the 200 of day 10 stay */
+    near_expire(&ix, 96, 90);
+    assert_int_equal(ix.n, 200);
+    for (int t = 0; t < 300; t++) {
+        uint64_t owner = 0;
+        assert_int_equal(near_best(&ix, sims[t], 0, 96, 90, 0, &owner), t < 100 ? -1 : 0);
+        if (t >= 100) assert_int_equal(owner, (uint64_t)t + 1);
+    }
+    near_free(&ix);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best),
         cmocka_unit_test(test_complete_within_bands),
         cmocka_unit_test(test_brief_and_expire),
+        cmocka_unit_test(test_crowded_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
