@@ -7,9 +7,8 @@
 #include "util.h"
 #include "version.h"
 
-/* The checks before any JSON is read: size and encoding. */
-static int check_bytes(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
-    const char *nul;
+/* The checks before any JSON is read: size ... */
+static int check_size(size_t len, size_t max_bytes, sp_fail *fail) {
     if (len == 0) {
         sp_fail_set(fail, "empty", "empty message");
         return -1;
@@ -18,6 +17,13 @@ static int check_bytes(const void *buf, size_t len, size_t max_bytes, sp_fail *f
         sp_fail_set(fail, "too_large", "message of %zu bytes exceeds the %zu byte limit", len, max_bytes);
         return -1;
     }
+    return 0;
+}
+
+/* ... and encoding. */
+static int check_bytes(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
+    const char *nul;
+    if (check_size(len, max_bytes, fail)) return -1;
     if ((nul = memchr(buf, '\0', len)) != NULL) {
         sp_fail_set(fail, "invalid_utf8", "NUL byte at %zu", (size_t)(nul - (const char *)buf));
         return -1;
@@ -67,8 +73,12 @@ json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail
 
 int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
     sp_scan scan;
-    if (check_bytes(buf, len, max_bytes, fail)) return -1;
+    if (check_size(len, max_bytes, fail)) return -1;
+    /* a message the scanner accepts is valid UTF-8 without NUL: the
+     * encoding is looked at on its own only when it does not, so that
+     * the reason is the same as sp_envelope_parse() gives */
     if (sp_json_scan(buf, len, &scan) != 0) {
+        if (check_bytes(buf, len, max_bytes, fail)) return -1;
         sp_fail_set(fail, "invalid_json", "byte %zu: %s", scan.err_pos, scan.err);
         return -1;
     }

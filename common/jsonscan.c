@@ -89,27 +89,31 @@ static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
 
 /* Scan a string after its opening quote. With `decoded`, its decoded bytes
  * are left in sc->key[0..*decoded). */
-/* 1 when one of the 8 bytes of w is '"', '\\' or a control character
- * (bit tricks: a byte's top bit is set by the subtraction when it was
- * zero, or below 0x20). */
+/* 1 when one of the 8 bytes of w is '"', '\\', a control character or
+ * from 0x80 up (bit tricks: a byte's top bit is set by the subtraction
+ * when it was zero, or below 0x20). */
 static int special_in(uint64_t w) {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-    return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w)) & highs ? 1 : 0;
+    return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w) | w) & highs ? 1
+                                                                                                               : 0;
 }
 
 static int scan_string(scanner *sc, size_t *decoded) {
     size_t n = 0;
     const unsigned char *run = sc->p;
     for (;;) {
-        /* plain text, the common case, 16 bytes at a time (then 8) up to
-         * the first '"', '\\' or control character */
+        /* plain ASCII text, the common case, 16 bytes at a time (then 8)
+         * up to the first '"', '\\', control character or byte from 0x80
+         * up (the start of a UTF-8 sequence, checked here: the bytes
+         * outside strings can only be ASCII, so a message scanned is
+         * valid UTF-8 throughout) */
 #ifdef __SSE2__
         while (sc->end - sc->p >= 16) {
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)sc->p);
             __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"')), backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
             __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
-            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), _mm_or_si128(control, x)));
             if (m) {
                 sc->p += __builtin_ctz(m);
                 break;
@@ -134,6 +138,12 @@ static int scan_string(scanner *sc, size_t *decoded) {
             return 0;
         }
         if (c < 0x20) return fail(sc, "control character in string");
+        if (c >= 0x80) {
+            size_t k = sp_utf8_sequence(sc->p, (size_t)(sc->end - sc->p));
+            if (k == 0) return fail(sc, "invalid UTF-8");
+            sc->p += k;
+            continue;
+        }
         if (c != '\\') {
             sc->p++;
             continue;

@@ -27,7 +27,8 @@ typedef struct sp_scan {
 } sp_scan;
 
 /* 0 when buf[0..len) is one JSON value (surrounded by white space only),
- * else -1 with err/err_pos set. */
+ * which also makes it valid UTF-8 without NUL bytes (checked in strings;
+ * anything else is ASCII by the grammar), else -1 with err/err_pos set. */
 int sp_json_scan(const char *buf, size_t len, sp_scan *r);
 
 /* Reading a message sp_json_scan() accepted, without a DOM: its top-level

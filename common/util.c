@@ -75,11 +75,26 @@ char *sp_xstrndup(const char *s, size_t n) {
     return p;
 }
 
+size_t sp_utf8_sequence(const unsigned char *s, size_t avail) {
+    unsigned c = s[0], cp, min;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+    else return 0;
+    if (avail <= need) return 0;
+    for (size_t i = 1; i <= need; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return need + 1;
+}
+
 int sp_utf8_valid(const char *buf, size_t len) {
     const unsigned char *s = (const unsigned char *)buf, *end = s + len;
     while (s < end) {
-        unsigned c = *s;
-        if (c < 0x80) {
+        if (*s < 0x80) {
             /* ASCII, the common case: 16 bytes at a time (then 8) while none has its top bit */
             s++;
 #ifdef __SSE2__
@@ -93,19 +108,9 @@ int sp_utf8_valid(const char *buf, size_t len) {
             }
             continue;
         }
-        size_t need;
-        unsigned cp, min;
-        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
-        else return 0;
-        if ((size_t)(end - s) <= need) return 0;
-        for (size_t i = 1; i <= need; i++) {
-            if ((s[i] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        s += need + 1;
+        size_t n = sp_utf8_sequence(s, (size_t)(end - s));
+        if (n == 0) return 0;
+        s += n;
     }
     return 1;
 }

@@ -27,6 +27,11 @@ char *sp_xstrndup(const char *s, size_t n);
 /* 1 if buf[0..len) is well-formed UTF-8 (no overlongs, surrogates or
  * code points above U+10FFFF), else 0. */
 int sp_utf8_valid(const char *buf, size_t len);
+
+/* How long the UTF-8 sequence at s is (its first byte from 0x80 up, avail
+ * bytes there), or 0 when it is not valid: a stray continuation byte, an
+ * overlong form, a surrogate, above U+10FFFF, or cut short. */
+size_t sp_utf8_sequence(const unsigned char *s, size_t avail);
 /* 1 if buf[0..len) is text: well-formed UTF-8 without NUL bytes (which a
  * JSON string could only carry as \u0000, refused by every stage). */
 int sp_utf8_text(const char *buf, size_t len);

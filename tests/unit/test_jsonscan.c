@@ -61,6 +61,19 @@ static const char *const cases[] = {
     "{\"schema_version\":1,\"é\":\"ü\",\"日本\":\"語\"}", "{\"schema_version\":1,\"k\":\"\xf0\x9f\x98\x80\"}",
     "\xef\xbb\xbf{\"schema_version\":1}", " ", "{\"schema_version\":1,\"\":1,\"\":2}",
     "{\"a\":1,\"schema_version\":1}", "{\"a\":{\"schema_version\":1}}",
+    /* UTF-8, which the scanner checks inside strings, 16 bytes at a time
+     * up to a byte from 0x80: at every offset of a 16-byte block, cut
+     * short, overlong, a surrogate, above U+10FFFF, in keys, and after an
+     * error of JSON (the encoding's reason wins, as in jansson) */
+    "{\"schema_version\":1,\"s\":\"0123456789abcd\xc3\xa9" "f0123456789\xe2\x82\xac\"}",
+    "{\"schema_version\":1,\"s\":\"0123456789abcde\xc3\xa9\"}", "{\"schema_version\":1,\"s\":\"\xc3\"}",
+    "{\"schema_version\":1,\"s\":\"0123456789abcdef0123\xe2\x82\"}", "{\"schema_version\":1,\"s\":\"\xe2\x82",
+    "{\"schema_version\":1,\"s\":\"\xc1\xbf\"}", "{\"schema_version\":1,\"s\":\"\xe0\x9f\xbf\"}",
+    "{\"schema_version\":1,\"s\":\"\xed\xbf\xbf\"}", "{\"schema_version\":1,\"s\":\"\xf4\x90\x80\x80\"}",
+    "{\"schema_version\":1,\"s\":\"\xf4\x8f\xbf\xbf\"}", "{\"schema_version\":1,\"s\":\"\x80" "abc\"}",
+    "{\"schema_version\":1,\"\xff\":1}", "{\"schema_version\":1,\"k\xc3\xa9y\":1,\"k\xc3\xa9y\":2}",
+    "{\"schema_version\" 1,\"s\":\"\xff\"}", "{\"schema_version\":1,\"s\":\"\xc3\xa9\"} \xc3\xa9",
+    "{\"schema_version\":1,\"s\":\"\xc3\xa9\\u00e9\\\"\xe6\x97\xa5\"}",
 };
 
 static void test_edge_cases(void **state) {
