@@ -139,7 +139,8 @@ static int scan_string(scanner *sc, size_t *decoded) {
         }
         if (c < 0x20) return fail(sc, "control character in string");
         if (c >= 0x80) {
-            size_t k = sp_utf8_sequence(sc->p, (size_t)(sc->end - sc->p));
+            uint32_t cp;
+            size_t k = sp_utf8_decode(sc->p, (size_t)(sc->end - sc->p), &cp);
             if (k == 0) return fail(sc, "invalid UTF-8");
             sc->p += k;
             continue;

@@ -75,19 +75,20 @@ char *sp_xstrndup(const char *s, size_t n) {
     return p;
 }
 
-size_t sp_utf8_sequence(const unsigned char *s, size_t avail) {
-    unsigned c = s[0], cp, min;
+size_t sp_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp) {
+    uint32_t c = s[0], v, min;
     size_t need;
-    if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+    if (c >= 0xC2 && c <= 0xDF) { need = 1; v = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { need = 2; v = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { need = 3; v = c & 0x07; min = 0x10000; }
     else return 0;
     if (avail <= need) return 0;
     for (size_t i = 1; i <= need; i++) {
         if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
+        v = (v << 6) | (s[i] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    *cp = v;
     return need + 1;
 }
 
@@ -108,7 +109,8 @@ int sp_utf8_valid(const char *buf, size_t len) {
             }
             continue;
         }
-        size_t n = sp_utf8_sequence(s, (size_t)(end - s));
+        uint32_t cp;
+        size_t n = sp_utf8_decode(s, (size_t)(end - s), &cp);
         if (n == 0) return 0;
         s += n;
     }

@@ -29,9 +29,10 @@ char *sp_xstrndup(const char *s, size_t n);
 int sp_utf8_valid(const char *buf, size_t len);
 
 /* How long the UTF-8 sequence at s is (its first byte from 0x80 up, avail
- * bytes there), or 0 when it is not valid: a stray continuation byte, an
- * overlong form, a surrogate, above U+10FFFF, or cut short. */
-size_t sp_utf8_sequence(const unsigned char *s, size_t avail);
+ * bytes there), with its code point in *cp; or 0 when it is not valid: a
+ * stray continuation byte, an overlong form, a surrogate, above U+10FFFF,
+ * or cut short. */
+size_t sp_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 /* 1 if buf[0..len) is text: well-formed UTF-8 without NUL bytes (which a
  * JSON string could only carry as \u0000, refused by every stage). */
 int sp_utf8_text(const char *buf, size_t len);

@@ -165,18 +165,9 @@ static void white(conv *c, char ch) {
  * invalid, -1 if it is a character with a rule (nbsp, soft hyphen, zero
  * width): *cp is then set. */
 static int utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp) {
-    unsigned c0 = p[0], v, min;
-    int n;
-    if (c0 >= 0xC2 && c0 <= 0xDF) { n = 2; v = c0 & 0x1F; min = 0x80; }
-    else if (c0 >= 0xE0 && c0 <= 0xEF) { n = 3; v = c0 & 0x0F; min = 0x800; }
-    else if (c0 >= 0xF0 && c0 <= 0xF4) { n = 4; v = c0 & 0x07; min = 0x10000; }
-    else return 0;
-    if (end - p < n) return 0;
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        v = v << 6 | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    uint32_t v;
+    int n = (int)sp_utf8_decode(p, (size_t)(end - p), &v);
+    if (n == 0) return 0;
     *cp = v;
     if (v == 0xA0 || v == 0xAD || v == 0x200B || v == 0x2060 || v == 0xFEFF) return -n;
     return n;
@@ -184,12 +175,7 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *
 
 static void put_cp(conv *c, unsigned cp) {
     char u[4];
-    size_t n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 63)); n = 2; }
-    else if (cp < 0x10000) { u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 63)); u[2] = (char)(0x80 | (cp & 63)); n = 3; }
-    else { u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 63)); u[2] = (char)(0x80 | ((cp >> 6) & 63)); u[3] = (char)(0x80 | (cp & 63)); n = 4; }
-    text(c, u, n);
+    text(c, u, sp_utf8_encode(cp, u));
 }
 
 /* One character with a rule: nbsp is a space, the invisible ones vanish,
