@@ -230,9 +230,7 @@ static int describe(dedup *d, const sp_input *in, story *s) {
         put(&d->brief, &n, &d->brief_cap, "\n", 1);
         if ((v = text_of(d, in->data, "summary", &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
         if (any) {
-            fp_text f2;
-            fp_compute(d->brief, n, &f2);
-            st->brief = f2.exact;
+            st->brief = fp_exact(d->brief, n);
             st->has_brief = 1;
         }
     }

@@ -202,9 +202,11 @@ typedef struct words {
     uint64_t last;         /* hash of the last of them */
     size_t ones[64];
     size_t shingles;
+    int count_only;        /* only the text is wanted: the words are counted, not hashed */
 } words;
 
 static void words_init(words *w) {
+    w->count_only = 0;
     w->hashed = 0;
     w->last = 0;
     memset(w->ones, 0, sizeof w->ones);
@@ -301,6 +303,10 @@ static void hash_words(words *w, unsigned n) {
 /* A word ended: at[0..n) in the normalised text. It is word number pending
  * of those not hashed yet; returns how many are not hashed now. */
 static unsigned add_word(words *w, unsigned pending, const char *at, size_t n) {
+    if (w->count_only) {
+        w->hashed++;
+        return 0;
+    }
     w->at[pending] = at;
     w->len[pending] = n;
     if (++pending < BATCH) return pending;
@@ -389,7 +395,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
         o += sp_utf8_encode(lower(c), o);
     }
     if (word) pending = add_word(w, pending, word, (size_t)(o - word));
-    hash_words(w, pending);
+    if (!w->count_only) hash_words(w, pending);
     return (size_t)(o - out);
 }
 
@@ -411,10 +417,22 @@ void fp_compute(const char *text, size_t len, fp_text *out) {
     if (buf != local) free(buf);
 }
 
+uint64_t fp_exact(const char *text, size_t len) {
+    words w;
+    char local[8192];
+    char *buf = out_bound(len) <= sizeof local ? local : sp_xmalloc(out_bound(len));
+    words_init(&w);
+    w.count_only = 1;
+    uint64_t exact = sp_hash64(buf, scan(text, len, buf, &w));
+    if (buf != local) free(buf);
+    return exact;
+}
+
 char *fp_normalise(const char *text, size_t len, size_t *n) {
     words w;
     char *buf = sp_xmalloc(out_bound(len));
     words_init(&w);
+    w.count_only = 1;
     *n = scan(text, len, buf, &w);
     buf[*n] = '\0';
     return buf;

@@ -27,6 +27,10 @@ typedef struct fp_text {
 
 void fp_compute(const char *text, size_t len, fp_text *out);
 
+/* The exact hash alone, as fp_compute() gives it, without the SimHash's
+ * work (most of fp_compute's). */
+uint64_t fp_exact(const char *text, size_t len);
+
 /* The normalised text (malloc'ed, *n bytes): what `exact` hashes. */
 char *fp_normalise(const char *text, size_t len, size_t *n);
 

@@ -6,7 +6,8 @@
  * paths there must not change: every ASCII byte classified as the code
  * point rules say, words across its 64-byte blocks and batches of words,
  * nothing read past the length, and the values themselves (stored in
- * Redis, so a change would stop new stories matching stored ones). */
+ * Redis, so a change would stop new stories matching stored ones), and
+ * fp_exact giving fp_compute's exact hash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,6 +126,19 @@ static void test_exact(void **state) {
     assert_true(a.exact == b.exact);
     assert_true(a.exact != c.exact);
     assert_int_equal(a.words, 4);
+    /* fp_exact, the hash alone: the same as fp_compute's, on the stack's
+     * buffer and past it (a text of 20,000 bytes), for no words and for one */
+    static const char *texts[] = {"", "  ", "one", "The quick brown fox.", "Caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        fp_compute(texts[i], strlen(texts[i]), &a);
+        assert_true(fp_exact(texts[i], strlen(texts[i])) == a.exact);
+    }
+    char *big = malloc(20001);
+    assert_non_null(big);
+    for (size_t i = 0; i < 20000; i++) big[i] = "Word, \xC3\xA9t\xC3\xA9 word. "[i % 18];
+    fp_compute(big, 20000, &a);
+    assert_true(fp_exact(big, 20000) == a.exact && a.words > 2000);
+    free(big);
 }
 
 static const char *base =
