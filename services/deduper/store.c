@@ -100,6 +100,7 @@ struct store {
     long today;
     item items[SP_BATCH_MAX];
     size_t n, flushed;
+    size_t unread; /* replies of store_committed's SETs, read with the next batch's */
     char *out; /* claims not yet handed to hiredis, as RESP */
     size_t out_len, out_cap;
 };
@@ -134,8 +135,11 @@ static void drop_replies(store *s) {
             }
 }
 
+static int read_unread(store *s);
+
 void store_free(store *s) {
     if (s == NULL) return;
+    if (s->redis) read_unread(s); /* the last commit's SETs done before leaving */
     drop_replies(s);
     if (s->redis) redisFree(s->redis);
     near_free(&s->near);
@@ -146,6 +150,7 @@ void store_free(store *s) {
 static void disconnect(store *s) {
     if (s->redis) redisFree(s->redis);
     s->redis = NULL;
+    s->unread = 0;
 }
 
 /* ------------------------------------------------------------ values */
@@ -292,6 +297,21 @@ static int drain(store *s, size_t n) {
         freeReplyObject(r);
     }
     return rc;
+}
+
+/* Read the replies of store_committed's SETs. 0, or -1 when the connection
+ * failed (a SET Redis refused is logged: the batch stays pending there, and
+ * is emitted again if it comes back to another deduper). */
+static int read_unread(store *s) {
+    for (; s->unread > 0; s->unread--) {
+        redisReply *r = reply(s);
+        if (r == NULL) return -1;
+        if (r->type == REDIS_REPLY_ERROR)
+            sp_log(SP_LOG_WARN, "confirm_failed", "Redis: %s; the decisions of a committed batch stay pending in Redis "
+                                                  "(re-emitted if replayed)", r->str);
+        freeReplyObject(r);
+    }
+    return 0;
 }
 
 /* Add the whole entries of a near log's bytes to the index; returns the
@@ -710,7 +730,7 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
         sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
         return -1;
     }
-    if (s->broken || flush(s) != 0) goto failed;
+    if (s->broken || flush(s) != 0 || read_unread(s) != 0) goto failed;
     /* what the decisions will read of the near index (a cache miss a band),
      * on its way while Redis answers */
     for (size_t i = 0; i < s->n; i++)
@@ -788,11 +808,14 @@ int store_committed(store *s) {
         size_t kn = sp_seen_writer_key(key, s->o.prefix, s->to_confirm[k].writer);
         redisAppendCommand(s->redis, "SET %b %u EX %ld", key, kn, s->to_confirm[k].batch, s->o.ttl_days * 86400 + 86400);
     }
-    if (drain(s, (size_t)s->n_to_confirm) != 0) {
+    /* sent, not waited for: Redis runs them before anything this deduper
+     * sends next, and their replies are read with the next batch's */
+    if (flush(s) != 0) {
         sp_log(SP_LOG_WARN, "confirm_failed", "the last decisions stay pending in Redis (re-emitted if replayed)");
         disconnect(s);
         rc = -1;
     } else {
+        s->unread += (size_t)s->n_to_confirm;
         s->confirmed = s->batch;
     }
     s->n_to_confirm = 0;

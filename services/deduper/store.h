@@ -65,8 +65,10 @@ int store_finish(store *s, store_decision *out, sp_fail *fail);
 /* The three at once. */
 int store_decide(store *s, const store_story *st, size_t n, store_decision *out, sp_fail *fail);
 
-/* Everything decided so far reached Kafka: confirm it. 0, or -1 (logged;
- * the stories stay pending and are emitted again if they come back). */
+/* Everything decided so far reached Kafka: confirm it (one SET, sent and
+ * not waited for: its reply is read with the next batch's, or by
+ * store_free). 0, or -1 (logged; the stories stay pending and are emitted
+ * again if they come back). */
 int store_committed(store *s);
 /* What was decided since the last commit was thrown away. */
 void store_aborted(store *s);

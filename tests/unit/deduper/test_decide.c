@@ -12,7 +12,8 @@
  *   ones, also across instances); the first story stays the kept
  *   one across replays; a duplicate replayed keeps its decision; in one
  *   batch, a later story sees an earlier one's claims; an entry older than
- *   the TTL counts as absent; Redis down (an error to retry, not a
+ *   the TTL counts as absent; a commit's SET that Redis refuses (the batch
+ *   stays pending for others); Redis down (an error to retry, not a
  *   decision). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,6 +278,36 @@ static void test_batch_and_ttl(void **state) {
     store_free(s);
 }
 
+static void redis_do(const char *command) {
+    redisContext *c = redisConnect("127.0.0.1", port);
+    redisReply *r = redisCommand(c, command);
+    assert_non_null(r);
+    assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+/* A commit's SET is not waited for: when Redis refuses it (out of memory
+ * here), the instance goes on (its replies stay in step), and the batch is
+ * still pending for the others, which emit it again. Without the refusal
+ * another instance would call it a replay (test_new_replay_update). */
+static void test_confirm_refused(void **state) {
+    store *s = open_store(0, 90), *other;
+    store_story a = story(0xDDDD, 0x44, 0x55, 0x6666000066660000ull);
+    (void)state;
+    flush();
+    expect(decide(s, &a), "new", 1, 1);
+    redis_do("CONFIG SET maxmemory 1"); /* noeviction: writes are refused */
+    assert_int_equal(store_committed(s), 0);
+    usleep(200000); /* the SET is run before the limit goes */
+    redis_do("CONFIG SET maxmemory 0");
+    expect(decide(s, &a), "replay", 1, 0); /* this one knows its commit went through */
+    other = open_store(0, 90);
+    expect(decide(other, &a), "new", 1, 1);
+    store_free(other);
+    store_free(s);
+}
+
 static void test_redis_restart_and_down(void **state) {
     store *s = open_store(0, 90);
     store_story a = story(0xCCCC, 0x11, 0x22, 0x33);
@@ -302,7 +333,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
-        cmocka_unit_test(test_redis_restart_and_down),
+        cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
