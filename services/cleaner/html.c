@@ -259,6 +259,18 @@ static void text_step(conv *c) {
     }
 }
 
+/* Text that is not at c->p (a decoded attribute), under the same rules as
+ * the document's: white space, characters with rules, invalid UTF-8 as
+ * U+FFFD, controls. */
+static void text_from(conv *c, const char *s, size_t n) {
+    const char *p = c->p, *end = c->end;
+    c->p = s;
+    c->end = s + n;
+    while (c->p < c->end) text_step(c);
+    c->p = p;
+    c->end = end;
+}
+
 /* --- character references --------------------------------------------- */
 
 static void charref(conv *c) {
@@ -709,7 +721,7 @@ static void shortcode(conv *c) {
         block(c, 2);
         if (t.caption && t.caption_len) { /* [caption caption="..."]: the attribute is the caption */
             char *dec = sp_xmalloc(HTML_DECODE_BOUND(t.caption_len) + 1);
-            text(c, dec, html_decode(t.caption, t.caption_len, 1, dec));
+            text_from(c, dec, html_decode(t.caption, t.caption_len, 1, dec));
             free(dec);
             block(c, 2);
         }

@@ -373,6 +373,13 @@ static const html_case cases[] = {
          "[caption id=\"a\" align=\"alignright\" width=\"300\"]<a href=\"https://example.com/full.jpg\"><img "
          "src=\"https://example.com/thumb.jpg\" alt=\"\" /></a> Workers at the plant.[/caption]<p>Next</p>",
          "Workers at the plant.\n\nNext", L({"https://example.com/full.jpg", ""})),
+    CASE("[caption caption=\"...\"]: the attribute is the caption",
+         "[caption id=\"a\" caption=\"A dog &amp; a  cat\"]<img src=\"x.jpg\" />[/caption]<p>Next</p>",
+         "A dog & a cat\n\nNext", L({0})),
+    /* a fuzz_html finding: the attribute's bytes went out as they were */
+    CASE("[caption] attribute with invalid UTF-8, a control and a NUL reference",
+         "[caption =\"ali\xC1gn\x01 &#0;x\tb\"]<img src=\"x.jpg\" />[/caption]<p>Next</p>",
+         "ali" FFFD "gn " FFFD "x b\n\nNext", L({0})),
     CASE("[embed]URL[/embed]", "<p>Watch:</p>\n[embed]https://www.youtube.com/watch?v=abc123[/embed]\n<p>Then</p>",
          "Watch:\n\nThen", L({0})),
     CASE("[gallery]", "<p>Photos:</p>[gallery ids=\"1,2,3\" columns=\"3\"]<p>End</p>", "Photos:\n\nEnd", L({0})),
