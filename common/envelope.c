@@ -21,9 +21,8 @@ static int check_size(size_t len, size_t max_bytes, sp_fail *fail) {
 }
 
 /* ... and encoding. */
-static int check_bytes(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
+static int check_encoding(const void *buf, size_t len, sp_fail *fail) {
     const char *nul;
-    if (check_size(len, max_bytes, fail)) return -1;
     if ((nul = memchr(buf, '\0', len)) != NULL) {
         sp_fail_set(fail, "invalid_utf8", "NUL byte at %zu", (size_t)(nul - (const char *)buf));
         return -1;
@@ -56,7 +55,7 @@ json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail
     json_t *msg, *ver;
     sp_sv_kind sv;
 
-    if (check_bytes(buf, len, max_bytes, fail)) return NULL;
+    if (check_size(len, max_bytes, fail) || check_encoding(buf, len, fail)) return NULL;
     msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (msg == NULL) {
         sp_fail_set(fail, "invalid_json", "line %d column %d: %s", err.line, err.column, err.text);
@@ -78,7 +77,7 @@ int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fa
      * encoding is looked at on its own only when it does not, so that
      * the reason is the same as sp_envelope_parse() gives */
     if (sp_json_scan(buf, len, &scan) != 0) {
-        if (check_bytes(buf, len, max_bytes, fail)) return -1;
+        if (check_encoding(buf, len, fail)) return -1;
         sp_fail_set(fail, "invalid_json", "byte %zu: %s", scan.err_pos, scan.err);
         return -1;
     }

@@ -206,7 +206,6 @@ typedef struct words {
 } words;
 
 static void words_init(words *w) {
-    w->count_only = 0;
     w->hashed = 0;
     w->last = 0;
     memset(w->ones, 0, sizeof w->ones);
@@ -399,13 +398,23 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
     return (size_t)(o - out);
 }
 
+/* Most stories' normalised text fits on the stack: no malloc for them. */
+#define LOCAL 8192
+
+/* Normalise text[0..len) into *buf: `local` (LOCAL bytes) when it fits,
+ * else malloc'ed (free it when it is not `local`); its words scanned into
+ * *w, hashed or (count_only) only counted. Returns its length. */
+static size_t normalise(const char *text, size_t len, int count_only, char *local, char **buf, words *w) {
+    *buf = local && out_bound(len) <= LOCAL ? local : sp_xmalloc(out_bound(len));
+    words_init(w);
+    w->count_only = count_only;
+    return scan(text, len, *buf, w);
+}
+
 void fp_compute(const char *text, size_t len, fp_text *out) {
     words w;
-    /* most stories' normalised text fits on the stack: no malloc for them */
-    char local[8192];
-    char *buf = out_bound(len) <= sizeof local ? local : sp_xmalloc(out_bound(len));
-    words_init(&w);
-    size_t n = scan(text, len, buf, &w);
+    char local[LOCAL], *buf;
+    size_t n = normalise(text, len, 0, local, &buf, &w);
     if (w.hashed == 1) { /* too few words for a shingle: the word is one */
         uint64_t h = sp_hash64(buf, n);
         for (int b = 0; b < 64; b++) w.ones[b] += h >> b & 1;
@@ -419,21 +428,17 @@ void fp_compute(const char *text, size_t len, fp_text *out) {
 
 uint64_t fp_exact(const char *text, size_t len) {
     words w;
-    char local[8192];
-    char *buf = out_bound(len) <= sizeof local ? local : sp_xmalloc(out_bound(len));
-    words_init(&w);
-    w.count_only = 1;
-    uint64_t exact = sp_hash64(buf, scan(text, len, buf, &w));
+    char local[LOCAL], *buf;
+    size_t n = normalise(text, len, 1, local, &buf, &w);
+    uint64_t exact = sp_hash64(buf, n);
     if (buf != local) free(buf);
     return exact;
 }
 
 char *fp_normalise(const char *text, size_t len, size_t *n) {
     words w;
-    char *buf = sp_xmalloc(out_bound(len));
-    words_init(&w);
-    w.count_only = 1;
-    *n = scan(text, len, buf, &w);
+    char *buf;
+    *n = normalise(text, len, 1, NULL, &buf, &w);
     buf[*n] = '\0';
     return buf;
 }

@@ -22,10 +22,10 @@
  * (more again in a virtual machine). */
 static void *huge_calloc(size_t bytes) {
     void *p = NULL;
-    size_t huge = (size_t)2 << 20;
-    if (bytes >= huge && posix_memalign(&p, huge, (bytes + huge - 1) / huge * huge) == 0) {
+    size_t huge = (size_t)2 << 20, whole = (bytes + huge - 1) / huge * huge;
+    if (bytes >= huge && posix_memalign(&p, huge, whole) == 0) {
 #ifdef MADV_HUGEPAGE
-        madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+        madvise(p, whole, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
 #endif
         memset(p, 0, bytes);
         return p;

@@ -283,34 +283,32 @@ static redisReply *reply(store *s) {
     return r;
 }
 
-/* Read n replies of commands whose answer does not matter; -1 when one
- * was an error or the connection failed. */
-static int drain(store *s, size_t n) {
-    int rc = 0;
+/* Read n replies of commands whose answer does not matter (an error is
+ * logged and counted in *refused); -1 when the connection failed. */
+static int drain(store *s, size_t n, size_t *refused) {
+    *refused = 0;
     for (size_t i = 0; i < n; i++) {
         redisReply *r = reply(s);
         if (r == NULL) return -1;
         if (r->type == REDIS_REPLY_ERROR) {
             sp_log(SP_LOG_ERROR, "redis_failed", "Redis: %s", r->str);
-            rc = -1;
+            (*refused)++;
         }
         freeReplyObject(r);
     }
-    return rc;
+    return 0;
 }
 
 /* Read the replies of store_committed's SETs. 0, or -1 when the connection
  * failed (a SET Redis refused is logged: the batch stays pending there, and
  * is emitted again if it comes back to another deduper). */
 static int read_unread(store *s) {
-    for (; s->unread > 0; s->unread--) {
-        redisReply *r = reply(s);
-        if (r == NULL) return -1;
-        if (r->type == REDIS_REPLY_ERROR)
-            sp_log(SP_LOG_WARN, "confirm_failed", "Redis: %s; the decisions of a committed batch stay pending in Redis "
-                                                  "(re-emitted if replayed)", r->str);
-        freeReplyObject(r);
-    }
+    size_t n = s->unread, refused;
+    s->unread = 0;
+    if (drain(s, n, &refused) != 0) return -1;
+    if (refused)
+        sp_log(SP_LOG_WARN, "confirm_failed", "the decisions of a committed batch stay pending in Redis "
+                                              "(re-emitted if replayed)");
     return 0;
 }
 
@@ -724,6 +722,7 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
 int store_finish(store *s, store_decision *out, sp_fail *fail) {
     redisReply *sw = NULL;
     changes ch;
+    size_t refused;
     int rc = -1;
     memset(&ch, 0, sizeof ch);
     if (s->redis == NULL) {
@@ -777,7 +776,7 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
             redisAppendCommand(s->redis, "HINCRBY %b %s %u", key, kn, STAT_NAMES[k], ch.stats[k]);
             ch.commands++;
         }
-    if (drain(s, ch.commands) != 0) goto failed;
+    if (drain(s, ch.commands, &refused) != 0 || refused) goto failed;
     rc = 0;
     goto done;
 failed:
