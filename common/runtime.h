@@ -24,6 +24,9 @@ typedef struct sp_runtime {
      * An input with a larger output is dead-lettered (output_too_large),
      * and a dead letter keeps only as much of the original as fits. */
     size_t max_output_bytes;
+    /* sp_runtime_batch's per-input failures (SP_BATCH_MAX of them: too
+     * large for the stack), allocated on first use */
+    sp_fail *fails;
 } sp_runtime;
 
 extern volatile sig_atomic_t sp_stop_requested;

@@ -185,11 +185,13 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
                         void *arg) {
     json_t *msgs[SP_BATCH_MAX];
     const sp_input *ins[SP_BATCH_MAX];
-    sp_fail fails[SP_BATCH_MAX], fail;
+    sp_fail *fails, fail;
     size_t done = 0, i;
     int64_t backoff = 100;
 
     if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
+    if (rt->fails == NULL) rt->fails = sp_xmalloc(SP_BATCH_MAX * sizeof *rt->fails);
+    fails = rt->fails;
     for (i = 0; i < n; i++) {
         msgs[i] = parse(rt, &items[i], &fails[i]);
         ins[i] = msgs[i] ? &items[i].in : NULL;
@@ -294,6 +296,7 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
     sp_metrics_stop();
     sp_outbox_clear(&rt.out);
     free(rt.out.v);
+    free(rt.fails);
     if (def->fini) def->fini(rt.state);
     sp_config_free(&rt.cfg);
     return rc;

@@ -22,7 +22,11 @@
 
 #define SP_SCHEMA_VERSION 1
 #define SP_MAX_OUTPUTS 4
-#define SP_BATCH_MAX 256 /* most inputs the runtime hands over as one batch */
+/* Most inputs the runtime hands over as one batch: a stage's per-batch work
+ * (the deduper's Redis round trips, a Kafka flush) is spread over this many;
+ * --stdio also stops a batch at SP_BATCH_BYTES of input. */
+#define SP_BATCH_MAX 1024
+#define SP_BATCH_BYTES (8u << 20)
 
 /* What the transform gets to know about where its input came from. */
 typedef struct sp_input {

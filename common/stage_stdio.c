@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -47,23 +48,86 @@ static int emit(void *arg, sp_item *it) {
     return 0;
 }
 
-/* 1 if stdin has more to read right now (or its end), so a batch can grow
- * without waiting on a slow writer; a regular file always has (no system
- * call per line then). */
-static int more_input(int regular) {
-    struct pollfd pfd = {fileno(stdin), POLLIN, 0};
-    return regular || poll(&pfd, 1, 0) > 0;
+/* The input, read a block at a time into one buffer. A batch's lines are
+ * read in place (each '\n' made a NUL), not copied out one by one as
+ * getline would, and stay valid until the next batch begins; a batch
+ * begins with room after it for SP_BATCH_BYTES and a block more. */
+typedef struct reader {
+    int fd;
+    int regular; /* a regular file: never waits, so a batch always fills */
+    char *buf;
+    size_t cap, start, end; /* buf[start..end): read, not yet handed out */
+    int eof, error;
+} reader;
+
+#define READ_BLOCK (1u << 20)
+#define READ_ROOM (SP_BATCH_BYTES + READ_BLOCK)
+
+enum { LINE, LINE_WAIT, LINE_END }; /* reader_line's answers */
+
+/* 1 if the input has more to read right now (or its end), so a batch can
+ * grow without waiting on a slow writer; a regular file always has (no
+ * system call per read then). */
+static int more_input(const reader *r) {
+    struct pollfd pfd = {r->fd, POLLIN, 0};
+    return r->regular || poll(&pfd, 1, 0) > 0;
 }
 
-static char in_buffer[1 << 16], out_buffers[SP_MAX_OUTPUTS][1 << 16];
+/* No line is in use: the bytes not handed out yet to the front, and the
+ * buffer grown until READ_ROOM follows them. */
+static void reader_room(reader *r) {
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+    while (r->cap - r->end < READ_ROOM) r->buf = sp_xrealloc(r->buf, r->cap *= 2);
+}
+
+/* The next line into *line, *len (its '\n' cut off); `in_use`: lines of
+ * the batch are still read from the buffer. LINE; LINE_WAIT when a line
+ * would mean waiting for input, or moving the buffer (only with lines in
+ * use: the batch ends there); LINE_END at the end of the input (r->error
+ * set if it was an error), or when a stop is requested while waiting. */
+static int reader_line(reader *r, int in_use, char **line, size_t *len) {
+    if (!in_use && r->cap - r->end < READ_ROOM) reader_room(r);
+    for (;;) {
+        char *from = r->buf + r->start, *nl = memchr(from, '\n', r->end - r->start);
+        if (nl || (r->eof && r->end > r->start)) {
+            /* a line, or the last one without its '\n' (a byte is kept
+             * free after the bytes read for its NUL) */
+            char *to = nl ? nl : r->buf + r->end;
+            *to = '\0';
+            *line = from;
+            *len = (size_t)(to - from);
+            r->start = (size_t)(to - r->buf) + (nl != NULL);
+            return LINE;
+        }
+        if (r->eof) return LINE_END;
+        if (in_use && !more_input(r)) return LINE_WAIT;
+        if (r->end + 1 == r->cap) { /* a line as long as the buffer */
+            if (in_use) return LINE_WAIT;
+            reader_room(r);
+        }
+        size_t want = r->cap - 1 - r->end < READ_BLOCK ? r->cap - 1 - r->end : READ_BLOCK;
+        ssize_t got = read(r->fd, r->buf + r->end, want);
+        if (got > 0) {
+            r->end += (size_t)got;
+        } else if (got == 0 || errno != EINTR) {
+            r->eof = 1;
+            r->error = got < 0 ? errno : 0;
+        } else if (sp_stop_requested) {
+            return LINE_END;
+        }
+    }
+}
+
+static char out_buffers[SP_MAX_OUTPUTS][1 << 16];
 
 int sp_run_stdio(sp_runtime *rt) {
     stdio_run s = {rt, {stdout}, stderr, 0, 0, SP_EXIT_OK};
-    char *lines[SP_BATCH_MAX] = {NULL};
-    size_t caps[SP_BATCH_MAX] = {0};
+    reader in = {fileno(stdin), 0, NULL, 2 * READ_ROOM, 0, 0, 0, 0};
     sp_item items[SP_BATCH_MAX];
     long lineno = 0;
-    int i, eof = 0, regular;
+    int i, eof = 0;
     struct stat st;
 
     for (i = 1; i < rt->cfg.n_outputs; i++) {
@@ -79,27 +143,30 @@ int sp_run_stdio(sp_runtime *rt) {
         s.rc = SP_EXIT_UNAVAILABLE;
         goto done;
     }
-    regular = fstat(fileno(stdin), &st) == 0 && S_ISREG(st.st_mode);
+    in.regular = fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode);
+    in.buf = sp_xmalloc(in.cap);
     /* large buffers: a system call per 64 KiB, not per 4 KiB (glibc takes a
      * size only with a buffer); static, as the streams outlive this call */
-    setvbuf(stdin, in_buffer, _IOFBF, sizeof in_buffer);
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i]) setvbuf(s.outs[i], out_buffers[i], _IOFBF, sizeof out_buffers[i]);
     atomic_store(&sp_stats.ready, 1);
     while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
-        size_t n = 0;
-        /* a batch: one line (waiting for it), then what is there already */
-        while (n < SP_BATCH_MAX && (n == 0 || more_input(regular))) {
-            ssize_t len = getline(&lines[n], &caps[n], stdin);
-            if (len == -1) {
+        size_t n = 0, bytes = 0;
+        /* a batch: one line (waiting for it), then what is there already,
+         * up to SP_BATCH_MAX lines or SP_BATCH_BYTES */
+        while (n < SP_BATCH_MAX && bytes < SP_BATCH_BYTES) {
+            char *line;
+            size_t len;
+            int got = reader_line(&in, n > 0, &line, &len);
+            if (got == LINE_WAIT) break;
+            if (got == LINE_END) {
                 eof = 1;
                 break;
             }
             lineno++;
-            if (len > 0 && lines[n][len - 1] == '\n') lines[n][--len] = '\0';
             if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
-            items[n] = (sp_item){lines[n], (size_t)len, NULL, 0, {NULL, -1, -1, lineno, lines[n], (size_t)len, NULL, 0},
-                                 NULL};
+            bytes += len;
+            items[n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0}, NULL};
             n++;
         }
         if (n == 0) continue;
@@ -118,12 +185,12 @@ int sp_run_stdio(sp_runtime *rt) {
         atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
         if (busy <= 0) break;
     }
-    if (ferror(stdin)) {
-        sp_log(SP_LOG_ERROR, "read_failed", "cannot read stdin: %s", strerror(errno));
+    if (in.error) {
+        sp_log(SP_LOG_ERROR, "read_failed", "cannot read stdin: %s", strerror(in.error));
         s.rc = SP_EXIT_UNAVAILABLE;
     }
 done:
-    for (i = 0; i < SP_BATCH_MAX; i++) free(lines[i]);
+    free(in.buf);
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i] && fflush(s.outs[i]) != 0 && s.rc == SP_EXIT_OK) s.rc = SP_EXIT_UNAVAILABLE;
     for (i = 1; i < rt->cfg.n_outputs; i++)

@@ -61,6 +61,45 @@ rc=0
 echo 'not json' | "$STORYPIPE_BIN/storypipe-cleaner" --stdio 2>"$T/err.txt" >/dev/null || rc=$?
 [ "$rc" -eq 65 ] && grep -q '"reason":"invalid_json"' "$T/err.txt" || fail "stderr dead letter (rc=$rc)"
 ok
+# the line reader (common/stage_stdio.c reads a batch's lines in place, in
+# one buffer moved and grown between batches): 45 MB of lines of 300 bytes
+# to 700 KB across its 1 MiB reads, one of 20 MiB (longer than the buffer),
+# blank lines, the last line without its newline; from a file, and from a
+# pipe written in pieces of 1 byte to 3 MB (a batch ends where the input
+# pauses). The passthrough stage writes each line it reads: every line comes
+# out once, in order, the blank ones skipped
+$PY - "$T/stories.jsonl" "$T/lines.jsonl" <<'PYEOF'
+import json, random, sys
+stories = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rnd = random.Random(7)
+size = i = 0
+with open(sys.argv[2], "w") as out:
+    while size < 45 << 20:
+        s = dict(stories[i % len(stories)], pad="x" * rnd.choice([0, 10, 1000, 100000, 700000]))
+        if i == 100:
+            s["pad"] = "y" * (20 << 20)
+        line = json.dumps(s) + "\n" + ("\n" if i % 97 == 0 else "")
+        out.write(line)
+        size += len(line)
+        i += 1
+    out.write(json.dumps(stories[0]))
+PYEOF
+{ grep -v '^$' "$T/lines.jsonl"; } > "$T/lines.want"
+passthrough() { "$STORYPIPE_BIN/storypipe-passthrough" --stdio --max-message-bytes $((64 << 20)) 2>>"$T/passthrough.log"; }
+passthrough < "$T/lines.jsonl" > "$T/lines.out" || fail "passthrough of the line reader's input failed"
+cmp -s "$T/lines.out" "$T/lines.want" || fail "the lines read from a file are not the lines written"
+$PY -c '
+import sys, time
+data, out, i, n = open(sys.argv[1], "rb").read(), sys.stdout.buffer, 0, 0
+while i < len(data):
+    k = [1, 7, 4093, 65537, 3000000][n % 5]
+    out.write(data[i:i + k]); out.flush()
+    i, n = i + k, n + 1
+    time.sleep(0.002)
+' "$T/lines.jsonl" | passthrough > "$T/lines.out" || fail "passthrough of the piped input failed"
+cmp -s "$T/lines.out" "$T/lines.want" || fail "the lines read from a pipe are not the lines written"
+rm -f "$T"/lines.*
+ok
 
 # Redis down: the deduper retries with backoff, then carries on when Redis is back
 "$ROOT/scripts/redis.sh" stop "$T/redis"

@@ -13,7 +13,8 @@
  *   3. the decisions, in order, here (decide()); then what they change:
  *      a duplicate's record and the claims it must give back, an update's
  *      record, replays' refreshed days, the kept stories' near log entries,
- *      the counters, the sweep's deletions.
+ *      the counters, the sweep's deletions (sent every DECIDED_CHUNK
+ *      decisions: Redis applies them while the next are decided).
  * A story that takes all its claims and has no near duplicate costs its
  * HSETNXs and 24 bytes of APPEND, nothing else. A long story's title and
  * summary are matched from memory (near.h), like its near text; a short
@@ -45,6 +46,7 @@ enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STAT
 
 #define RECORD_LEN 22
 #define CHUNK 32            /* stories whose claims are sent at once */
+#define DECIDED_CHUNK 256   /* decisions whose changes are sent at once */
 #define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
 #define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
 #define WRITERS 16          /* other writers' committed batches remembered */
@@ -760,7 +762,11 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
     if (read_holders(s) != 0) goto failed;
     /* step 3 */
     ch.near = sp_xmalloc(s->n * SP_SEEN_NEAR_ENTRY + 1);
-    for (size_t i = 0; i < s->n; i++) decide(s, &ch, i, &out[i]);
+    for (size_t i = 0; i < s->n; i++) {
+        decide(s, &ch, i, &out[i]);
+        /* Redis applies these changes while the next are decided */
+        if (i % DECIDED_CHUNK == DECIDED_CHUNK - 1 && flush(s) != 0) goto failed;
+    }
     sweep(s, &ch, sw);
     if (ch.near_len) {
         char key[SP_SEEN_KEY_MAX];

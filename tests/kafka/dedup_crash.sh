@@ -7,8 +7,10 @@
 # stories' transaction commits. The restarted deduper (same instance id, so
 # it fences the dead one's transaction) meets those stories again: their
 # records are pending, so they are emitted again with their first decision.
-# With transactions of 300 stories and batches of up to 256, each kill
-# leaves some stories committed and some decided but not. In the end
+# With transactions of 300 stories (each a batch of its own: batches go up
+# to SP_BATCH_MAX, 1024), each kill leaves some stories committed and some
+# decided but not. A run that decides all its input in fewer batches than
+# its crash point fails the test (it would wait forever otherwise). In the end
 # news.unique (read_committed) holds every story exactly once,
 # and Redis counted each story new once and the re-decided ones as replays.
 . "$(dirname "$0")/../lib.sh"
@@ -20,8 +22,10 @@ for s in fetcher cleaner splitter; do svc_start $s; done
 "$STORYPIPE_BIN/storypipe" produce -k id news.sources < "$T/sources.jsonl" 2>>"$T/cli.log"
 got=$(wait_count news.stories "$N" 180) || fail "news.stories has $got of $N"
 
-for k in 3 4 6; do
+for k in 3 2 2; do
   STORYPIPE_TEST_CRASH_AFTER=$k svc_start deduper --instance-id dc --batch-size 300
+  for _ in $(seq 1 600); do kill -0 "${SVC_PID[deduper]}" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "${SVC_PID[deduper]}" 2>/dev/null && fail "the deduper was not killed after batch $k within 120 s"
   rc=0
   wait "${SVC_PID[deduper]}" || rc=$?
   unset "SVC_PID[deduper]"
