@@ -31,6 +31,9 @@ typedef struct scanner {
     uint64_t objects; /* objects seen so far: each object's keys get its number */
     char *key;        /* decoded key buffer */
     size_t key_cap;
+    /* where set and key start, so that a message's few keys take no malloc */
+    uint64_t set_local[64];
+    char key_local[128];
 } scanner;
 
 static uint64_t seed;
@@ -81,7 +84,11 @@ static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
     if (len == 0) return; /* also keeps memcpy away from a NULL buffer */
     if (*n + len > sc->key_cap) {
         sc->key_cap = (*n + len) * 2 + 64;
-        sc->key = sp_xrealloc(sc->key, sc->key_cap);
+        if (sc->key == sc->key_local) {
+            sc->key = memcpy(sp_xmalloc(sc->key_cap), sc->key_local, *n);
+        } else {
+            sc->key = sp_xrealloc(sc->key, sc->key_cap);
+        }
     }
     memcpy(sc->key + *n, src, len);
     *n += len;
@@ -241,13 +248,13 @@ static int set_insert(scanner *sc, uint64_t h) {
     if ((sc->set_len + 1) * 2 > sc->set_cap) {
         size_t old = sc->set_cap;
         uint64_t *prev = sc->set;
-        sc->set_cap = old ? old * 2 : 64;
+        sc->set_cap = old * 2;
         sc->set = calloc(sc->set_cap, sizeof *sc->set);
         if (sc->set == NULL) abort();
         sc->set_len = 0;
         for (size_t k = 0; k < old; k++)
             if (prev[k]) set_insert(sc, prev[k]);
-        free(prev);
+        if (prev != sc->set_local) free(prev);
     }
     for (i = h & (sc->set_cap - 1); sc->set[i]; i = (i + 1) & (sc->set_cap - 1))
         if (sc->set[i] == h) return -1;
@@ -364,6 +371,10 @@ int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
     while (seed == 0) seed = sp_random64(); /* per process, so that colliding keys cannot be prepared */
     memset(&sc, 0, sizeof sc);
     memset(r, 0, sizeof *r);
+    sc.set = sc.set_local;
+    sc.set_cap = sizeof sc.set_local / sizeof sc.set_local[0];
+    sc.key = sc.key_local;
+    sc.key_cap = sizeof sc.key_local;
     sc.s = sc.p = (const unsigned char *)buf;
     sc.end = sc.s + len;
     rc = scan_value(&sc, 1, r);
@@ -376,8 +387,8 @@ int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
         r->err_pos = (size_t)(sc.err_at - sc.s);
         r->is_object = 0;
     }
-    free(sc.set);
-    free(sc.key);
+    if (sc.set != sc.set_local) free(sc.set);
+    if (sc.key != sc.key_local) free(sc.key);
     return rc;
 }
 

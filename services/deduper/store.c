@@ -153,6 +153,7 @@ static void disconnect(store *s) {
     if (s->redis) redisFree(s->redis);
     s->redis = NULL;
     s->unread = 0;
+    s->out_len = 0; /* commands for the connection that is gone */
 }
 
 /* ------------------------------------------------------------ values */
@@ -266,6 +267,20 @@ static void resp(store *s, int argc, const char *const *argv, const size_t *lens
     }
 }
 
+/* A command into s->out: its name and up to 4 arguments (the first NULL
+ * ends them), each binary-safe with its length. */
+static void command(store *s, const char *name, const void *a1, size_t n1, const void *a2, size_t n2,
+                    const void *a3, size_t n3, const void *a4, size_t n4) {
+    const char *argv[5] = {name, a1, a2, a3, a4};
+    size_t lens[5] = {strlen(name), n1, n2, n3, n4};
+    int argc = 1;
+    while (argc < 5 && argv[argc]) argc++;
+    resp(s, argc, argv, lens);
+}
+
+/* A number as a command argument: its digits in buf, their count. */
+static size_t number(char buf[24], long long v) { return (size_t)snprintf(buf, 24, "%lld", v); }
+
 /* Send what is buffered. -1 when the connection failed. */
 static int flush(store *s) {
     int done = 0;
@@ -278,9 +293,11 @@ static int flush(store *s) {
     return 0;
 }
 
-/* One reply, or NULL when the connection failed. */
+/* One reply (the commands buffered sent first), or NULL when the
+ * connection failed. */
 static redisReply *reply(store *s) {
     redisReply *r = NULL;
+    if (s->out_len && flush(s) != 0) return NULL;
     if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return NULL;
     return r;
 }
@@ -388,13 +405,14 @@ int store_begin(store *s, sp_fail *fail) {
     s->batch++;
     for (int k = 0; k < NEAR_DAYS; k++) {
         size_t kn = sp_seen_near_key(key, s->o.prefix, s->logs[k].day);
-        redisAppendCommand(s->redis, "GETRANGE %b %lld -1", key, kn, s->logs[k].offset);
+        char off[24];
+        command(s, "GETRANGE", key, kn, off, number(off, s->logs[k].offset), "-1", 2, NULL, 0);
     }
     /* the sweep: one bucket of one kind per batch, round robin */
     unsigned buckets = 1u << s->o.bucket_bits;
     s->sweep = (s->sweep + 1) % (CLAIMS * buckets);
     size_t kn = sp_seen_bucket_key(key, s->o.prefix, KINDS[s->sweep / buckets], s->sweep % buckets);
-    redisAppendCommand(s->redis, "HGETALL %b", key, kn);
+    command(s, "HGETALL", key, kn, NULL, 0, NULL, 0, NULL, 0);
     return 0;
 }
 
@@ -462,7 +480,7 @@ static int read_holders(store *s) {
             if (s->items[i].sent[c] && !s->items[i].took[c]) {
                 char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
                 size_t kn = claim_key(s, c, &s->items[i], key, field);
-                redisAppendCommand(s->redis, "HGET %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
+                command(s, "HGET", key, kn, field, SP_SEEN_FIELD, NULL, 0, NULL, 0);
                 sent++;
             }
     if (sent == 0) return 0;
@@ -492,7 +510,7 @@ static int read_holders(store *s) {
         asked[n_asked++] = rec.writer;
         char key[SP_SEEN_KEY_MAX];
         size_t kn = sp_seen_writer_key(key, s->o.prefix, rec.writer);
-        redisAppendCommand(s->redis, "GET %b", key, kn);
+        command(s, "GET", key, kn, NULL, 0, NULL, 0, NULL, 0);
     }
     for (size_t k = 0; k < n_asked; k++) {
         redisReply *r = reply(s);
@@ -517,7 +535,7 @@ static void set_record(store *s, changes *ch, const item *it, const record *r) {
     char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
     unsigned char v[RECORD_LEN + 12];
     size_t kn = claim_key(s, CLAIM_RECORD, it, key, field), vn = record_encode(s, r, v);
-    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, vn);
+    command(s, "HSET", key, kn, field, SP_SEEN_FIELD, v, vn, NULL, 0);
     ch->commands++;
 }
 
@@ -525,7 +543,7 @@ static void set_record(store *s, changes *ch, const item *it, const record *r) {
 static void release(store *s, changes *ch, const item *it, int c) {
     char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
     size_t kn = claim_key(s, c, it, key, field);
-    redisAppendCommand(s->redis, "HDEL %b %b", key, kn, field, (size_t)SP_SEEN_FIELD);
+    command(s, "HDEL", key, kn, field, SP_SEEN_FIELD, NULL, 0, NULL, 0);
     ch->commands++;
 }
 
@@ -534,7 +552,7 @@ static void overwrite(store *s, changes *ch, const item *it, int c) {
     char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD], v[SP_SEEN_CLAIM];
     size_t kn = claim_key(s, c, it, key, field);
     sp_seen_claim_encode(it->id, s->today, v);
-    redisAppendCommand(s->redis, "HSET %b %b %b", key, kn, field, (size_t)SP_SEEN_FIELD, v, (size_t)SP_SEEN_CLAIM);
+    command(s, "HSET", key, kn, field, SP_SEEN_FIELD, v, SP_SEEN_CLAIM, NULL, 0);
     ch->commands++;
 }
 
@@ -716,7 +734,7 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
         long day = entry_day(kind, all->element[k + 1]);
         if (day >= 0 && fresh(s, day)) continue;
         const redisReply *f = all->element[k];
-        redisAppendCommand(s->redis, "HDEL %b %b", key, kn, f->str, f->len);
+        command(s, "HDEL", key, kn, f->str, f->len, NULL, 0, NULL, 0);
         ch->commands++;
     }
 }
@@ -771,15 +789,18 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
     if (ch.near_len) {
         char key[SP_SEEN_KEY_MAX];
         size_t kn = sp_seen_near_key(key, s->o.prefix, s->today);
-        redisAppendCommand(s->redis, "APPEND %b %b", key, kn, ch.near, ch.near_len);
-        redisAppendCommand(s->redis, "EXPIREAT %b %lld", key, kn, (long long)(s->today + s->o.ttl_days + 2) * 86400);
+        char at[24];
+        command(s, "APPEND", key, kn, ch.near, ch.near_len, NULL, 0, NULL, 0);
+        command(s, "EXPIREAT", key, kn, at, number(at, (long long)(s->today + s->o.ttl_days + 2) * 86400), NULL, 0,
+                NULL, 0);
         ch.commands += 2;
     }
     for (int k = 0; k < STATS; k++)
         if (ch.stats[k]) {
             char key[SP_SEEN_KEY_MAX];
             size_t kn = sp_seen_stats_key(key, s->o.prefix);
-            redisAppendCommand(s->redis, "HINCRBY %b %s %u", key, kn, STAT_NAMES[k], ch.stats[k]);
+            char by[24];
+            command(s, "HINCRBY", key, kn, STAT_NAMES[k], strlen(STAT_NAMES[k]), by, number(by, ch.stats[k]), NULL, 0);
             ch.commands++;
         }
     if (drain(s, ch.commands, &refused) != 0 || refused) goto failed;
@@ -811,7 +832,9 @@ int store_committed(store *s) {
     for (int k = 0; k < s->n_to_confirm; k++) {
         char key[SP_SEEN_KEY_MAX];
         size_t kn = sp_seen_writer_key(key, s->o.prefix, s->to_confirm[k].writer);
-        redisAppendCommand(s->redis, "SET %b %u EX %ld", key, kn, s->to_confirm[k].batch, s->o.ttl_days * 86400 + 86400);
+        char batch[24], ex[24];
+        command(s, "SET", key, kn, batch, number(batch, s->to_confirm[k].batch), "EX", 2, ex,
+                number(ex, s->o.ttl_days * 86400 + 86400));
     }
     /* sent, not waited for: Redis runs them before anything this deduper
      * sends next, and their replies are read with the next batch's */

@@ -96,6 +96,37 @@ static void test_deep_nesting(void **state) {
     }
 }
 
+/* The duplicate-key set and the key buffer start inside the scanner (64
+ * set entries, 128 key bytes) and move to the heap past that: n distinct
+ * keys of `klen` bytes (an escape in each) in one object, then the same with
+ * the first key repeated last (found after the move), and with a key that
+ * only differs in its last byte. */
+static void test_many_and_long_keys(void **state) {
+    static const size_t counts[] = {1, 31, 32, 33, 100, 1000}, lengths[] = {1, 127, 128, 129, 300};
+    (void)state;
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
+            for (int variant = 0; variant < 3; variant++) {
+                size_t n = counts[c], klen = lengths[l], cap = 64 + (n + 1) * (klen + 24);
+                char *buf = malloc(cap), *p = buf;
+                p += sprintf(p, "{\"schema_version\":1");
+                for (size_t i = 0; i <= n; i++) {
+                    size_t id = i == n ? (variant == 1 ? 0 : n + 1) : i;
+                    if (i == n && variant == 0) break;
+                    p += sprintf(p, ",\"\\u0041%0*zu%s\":%zu", (int)klen, id, i == n && variant == 2 ? "z" : "", i);
+                }
+                *p++ = '}';
+                assert_true((size_t)(p - buf) < cap);
+                assert_true(agree(buf, (size_t)(p - buf)));
+                if (variant == 1) { /* the repeated key must be refused */
+                    sp_fail f;
+                    memset(&f, 0, sizeof f);
+                    assert_int_not_equal(sp_envelope_check(buf, (size_t)(p - buf), 1 << 20, &f), 0);
+                }
+                free(buf);
+            }
+}
+
 /* Mutate valid messages at random (seeded): flip, insert, delete bytes
  * drawn from JSON's own alphabet, truncate. */
 static void test_random_mutations(void **state) {
@@ -133,6 +164,7 @@ static void test_random_mutations(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_many_and_long_keys),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_random_mutations),
     };
