@@ -42,15 +42,15 @@ void near_init(near_index *ix, int bands) {
     ix->slots = huge_calloc(((size_t)ix->bands << ix->table_bits) * sizeof *ix->slots);
 }
 
-/* Empty every slot, giving back the arrays beside them. */
-static void slots_clear(near_index *ix) {
+/* Give back the arrays beside the slots (none while the index is empty). */
+static void slots_free_more(near_index *ix) {
     size_t n = (size_t)ix->bands << ix->table_bits;
+    if (ix->n == 0) return;
     for (size_t i = 0; i < n; i++) free(ix->slots[i].more);
-    memset(ix->slots, 0, n * sizeof *ix->slots);
 }
 
 void near_free(near_index *ix) {
-    slots_clear(ix);
+    slots_free_more(ix);
     free(ix->slots);
     free(ix->v);
     free(ix->briefs);
@@ -58,7 +58,9 @@ void near_free(near_index *ix) {
 }
 
 void near_clear(near_index *ix) {
-    slots_clear(ix);
+    if (ix->n == 0 && ix->briefs_n == 0) return; /* empty already: 16 MiB not written again */
+    slots_free_more(ix);
+    memset(ix->slots, 0, ((size_t)ix->bands << ix->table_bits) * sizeof *ix->slots);
     if (ix->briefs) memset(ix->briefs, 0, ix->briefs_cap * sizeof *ix->briefs);
     ix->n = ix->briefs_n = 0;
 }
