@@ -260,7 +260,7 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
     store_decision dec[SP_BATCH_MAX];
     (void)msgs;
     settle(d);
-    if (store_begin(d->store, fail) != 0) return SP_TRANSIENT;
+    if (store_begin(d->store, n, fail) != 0) return SP_TRANSIENT;
     for (size_t i = 0; i < n && i < SP_BATCH_MAX; i++) {
         story *s;
         if (ins[i] == NULL) continue;

@@ -54,12 +54,13 @@ typedef struct store store;
 store *store_new(const store_options *o);
 void store_free(store *s);
 
-/* Decide a batch of at most SP_BATCH_MAX stories, in order: store_begin,
- * store_add for each story (its claims are sent as they come, so Redis
- * works while the caller describes the next ones), store_finish. 0, or -1
+/* Decide a batch of at most SP_BATCH_MAX stories, in order: store_begin
+ * (`expect`: how many stories are to come, about), store_add for each
+ * story (its claims are sent as they come, so Redis works while the caller
+ * describes the next ones), store_finish. 0, or -1
  * with `fail` set when Redis cannot be reached (retry the whole batch
  * later: what was decided stays pending and is given again). */
-int store_begin(store *s, sp_fail *fail);
+int store_begin(store *s, size_t expect, sp_fail *fail);
 void store_add(store *s, const store_story *st);
 int store_finish(store *s, store_decision *out, sp_fail *fail);
 /* The three at once. */
