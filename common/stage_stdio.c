@@ -60,7 +60,7 @@ typedef struct reader {
     int eof, error;
 } reader;
 
-#define READ_BLOCK (1u << 20)
+#define READ_BLOCK (1u << 16)
 #define READ_ROOM (SP_BATCH_BYTES + READ_BLOCK)
 
 enum { LINE, LINE_WAIT, LINE_END }; /* reader_line's answers */
