@@ -7,7 +7,8 @@
  * "fail REQUEST COUNT [ERROR]" on its stdin makes the next COUNT requests
  * of that kind (Produce, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
  * TxnOffsetCommit, OffsetCommit) fail with the Kafka error code ERROR
- * (default 19, NOT_ENOUGH_REPLICAS). */
+ * (default 19, NOT_ENOUGH_REPLICAS); a line "rtt MS" delays every answer
+ * of the broker by MS milliseconds (0 again: no delay). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -34,13 +35,18 @@ static const struct {
 } requests[] = {{"Produce", 0}, {"OffsetCommit", 8}, {"AddPartitionsToTxn", 24},
                 {"AddOffsetsToTxn", 25}, {"EndTxn", 26}, {"TxnOffsetCommit", 28}};
 
-/* One stdin command: "fail REQUEST COUNT [ERROR]". */
+/* One stdin command: "fail REQUEST COUNT [ERROR]" or "rtt MS". */
 static void command(rd_kafka_mock_cluster_t *mc, char *line) {
     char req[64];
-    int count, code = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, n;
+    int count, code = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, n, ms;
+    if (sscanf(line, "rtt %d", &ms) == 1 && ms >= 0 && ms <= 60000) {
+        rd_kafka_mock_broker_set_rtt(mc, 1, ms); /* the cluster's one broker */
+        sp_log(SP_LOG_INFO, "fault_injected", "the broker answers after %d ms", ms);
+        return;
+    }
     n = sscanf(line, "fail %63s %d %d", req, &count, &code);
     if (n < 2 || count < 1 || count > 10000) {
-        sp_log(SP_LOG_WARN, "broker_command", "ignored: want \"fail REQUEST COUNT [ERROR]\"");
+        sp_log(SP_LOG_WARN, "broker_command", "ignored: want \"fail REQUEST COUNT [ERROR]\" or \"rtt MS\"");
         return;
     }
     for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
@@ -63,7 +69,8 @@ static void usage(FILE *f) {
                "Prints the bootstrap address on stdout. Not durable: demos only.\n"
                "Fault injection for tests: a line \"fail REQUEST COUNT [ERROR]\" on stdin fails\n"
                "the next COUNT requests of that kind (Produce, OffsetCommit, AddPartitionsToTxn,\n"
-               "AddOffsetsToTxn, EndTxn, TxnOffsetCommit) with Kafka error code ERROR [19].\n\n"
+               "AddOffsetsToTxn, EndTxn, TxnOffsetCommit) with Kafka error code ERROR [19];\n"
+               "a line \"rtt MS\" delays the broker's every answer by MS milliseconds.\n\n"
                "      --partitions N       partitions of the pipeline topics it creates [6]\n"
                "      --topic-prefix P     [STORYPIPE_TOPIC_PREFIX, news.]\n"
                "      --bootstrap-file F   also write the bootstrap address to F\n"
