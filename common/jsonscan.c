@@ -94,8 +94,6 @@ static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
     *n += len;
 }
 
-/* Scan a string after its opening quote. With `decoded`, its decoded bytes
- * are left in sc->key[0..*decoded). */
 /* 1 when one of the 8 bytes of w is '"', '\\', a control character or
  * from 0x80 up (bit tricks: a byte's top bit is set by the subtraction
  * when it was zero, or below 0x20). */
@@ -106,6 +104,8 @@ static int special_in(uint64_t w) {
                                                                                                                : 0;
 }
 
+/* Scan a string after its opening quote. With `decoded`, its decoded bytes
+ * are left in sc->key[0..*decoded). */
 static int scan_string(scanner *sc, size_t *decoded) {
     size_t n = 0;
     const unsigned char *run = sc->p;

@@ -25,7 +25,7 @@ typedef struct sp_runtime {
      * and a dead letter keeps only as much of the original as fits. */
     size_t max_output_bytes;
     /* sp_runtime_batch's per-input failures (SP_BATCH_MAX of them: too
-     * large for the stack), allocated on first use */
+     * large for the stack) */
     sp_fail *fails;
 } sp_runtime;
 

@@ -190,7 +190,6 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
     int64_t backoff = 100;
 
     if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
-    if (rt->fails == NULL) rt->fails = sp_xmalloc(SP_BATCH_MAX * sizeof *rt->fails);
     fails = rt->fails;
     for (i = 0; i < n; i++) {
         msgs[i] = parse(rt, &items[i], &fails[i]);
@@ -291,6 +290,7 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
                          rt.cfg.metrics_addr, rt.cfg.metrics_port) != 0) {
         rc = SP_EXIT_CONFIG;
     } else {
+        rt.fails = sp_xmalloc(SP_BATCH_MAX * sizeof *rt.fails);
         rc = rt.cfg.stdio ? sp_run_stdio(&rt) : sp_run_kafka(&rt);
     }
     sp_metrics_stop();

@@ -570,12 +570,12 @@ int sp_run_kafka(sp_runtime *rt) {
         /* backpressure for at-least-once: serve acknowledgements first */
         while (!cfg->exactly_once && atomic_load(&sp_stats.in_flight) >= cfg->max_in_flight && !ks.fatal)
             rd_kafka_poll(ks.producer, 50);
-        if (cfg->exactly_once && (size_t)(cfg->batch_size - ks.batch_n) < max) max = (size_t)(cfg->batch_size - ks.batch_n);
-        if (!cfg->exactly_once) { /* a batch does not take the unacknowledged past --max-in-flight */
-            long room = (long)cfg->max_in_flight - (long)atomic_load(&sp_stats.in_flight);
-            if (room < (long)max) max = room > 0 ? (size_t)room : 1;
-        }
-        n = consume_batch(&ks, ms, max ? max : 1, ks.busy ? 0 : 50, &last_log);
+        /* a batch stays within the transaction's --batch-size (exactly-once),
+         * or within --max-in-flight unacknowledged inputs (at-least-once) */
+        long room = cfg->exactly_once ? (long)cfg->batch_size - ks.batch_n
+                                      : (long)cfg->max_in_flight - (long)atomic_load(&sp_stats.in_flight);
+        if (room < (long)max) max = room > 0 ? (size_t)room : 1;
+        n = consume_batch(&ks, ms, max, ks.busy ? 0 : 50, &last_log);
         rd_kafka_poll(ks.producer, 0);
         if (n > 0 && handle_batch(&ks, ms, n) != 0) break;
         /* the stage's own work (a poller), in the same transaction */

@@ -34,19 +34,21 @@ static void *huge_calloc(size_t bytes) {
     return p;
 }
 
+/* How many slots the bands have in all. */
+static size_t slot_count(const near_index *ix) { return (size_t)ix->bands << ix->table_bits; }
+
 void near_init(near_index *ix, int bands) {
     memset(ix, 0, sizeof *ix);
     ix->bands = bands < 1 ? 1 : bands;
     ix->band_bits = 64 / ix->bands > 32 ? 32 : 64 / ix->bands;
     ix->table_bits = ix->band_bits < 16 ? ix->band_bits : 16;
-    ix->slots = huge_calloc(((size_t)ix->bands << ix->table_bits) * sizeof *ix->slots);
+    ix->slots = huge_calloc(slot_count(ix) * sizeof *ix->slots);
 }
 
 /* Give back the arrays beside the slots (none while the index is empty). */
 static void slots_free_more(near_index *ix) {
-    size_t n = (size_t)ix->bands << ix->table_bits;
     if (ix->n == 0) return;
-    for (size_t i = 0; i < n; i++) free(ix->slots[i].more);
+    for (size_t i = 0; i < slot_count(ix); i++) free(ix->slots[i].more);
 }
 
 void near_free(near_index *ix) {
@@ -58,9 +60,9 @@ void near_free(near_index *ix) {
 }
 
 void near_clear(near_index *ix) {
-    if (ix->n == 0 && ix->briefs_n == 0) return; /* empty already: 16 MiB not written again */
+    if (ix->n == 0) return; /* empty already (briefs come with entries): 16 MiB not written again */
     slots_free_more(ix);
-    memset(ix->slots, 0, ((size_t)ix->bands << ix->table_bits) * sizeof *ix->slots);
+    memset(ix->slots, 0, slot_count(ix) * sizeof *ix->slots);
     if (ix->briefs) memset(ix->briefs, 0, ix->briefs_cap * sizeof *ix->briefs);
     ix->n = ix->briefs_n = 0;
 }

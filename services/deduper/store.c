@@ -104,7 +104,7 @@ struct store {
     item items[SP_BATCH_MAX];
     size_t n, flushed, expect; /* stories added, sent, to come in all */
     size_t unread; /* replies of store_committed's SETs, read with the next batch's */
-    char *out; /* claims not yet handed to hiredis, as RESP */
+    char *out; /* commands not yet handed to hiredis, as RESP */
     size_t out_len, out_cap;
 };
 
@@ -250,8 +250,8 @@ static size_t resp_header(char *p, char kind, size_t n) {
 }
 
 /* One command in RESP into s->out (what hiredis' formatting would give,
- * without parsing a format and allocating per argument: the claims are the
- * hot path). */
+ * without parsing a format and allocating per argument: every command of a
+ * batch goes this way, the claims being the hot path). */
 static void resp(store *s, int argc, const char *const *argv, const size_t *lens) {
     size_t need = 16;
     for (int i = 0; i < argc; i++) need += lens[i] + 24;
@@ -438,9 +438,8 @@ void store_add(store *s, const store_story *st) {
         char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
         if ((c == CLAIM_URL && !st->has_url) || (c == CLAIM_BRIEF && (!st->has_brief || st->has_simhash))) continue;
         size_t kn = claim_key(s, c, it, key, field);
-        const char *argv[4] = {"HSETNX", key, field, c == CLAIM_RECORD ? (const char *)rec : claim};
-        size_t lens[4] = {6, kn, SP_SEEN_FIELD, c == CLAIM_RECORD ? rn : (size_t)SP_SEEN_CLAIM};
-        resp(s, 4, argv, lens);
+        if (c == CLAIM_RECORD) command(s, "HSETNX", key, kn, field, SP_SEEN_FIELD, rec, rn, NULL, 0);
+        else command(s, "HSETNX", key, kn, field, SP_SEEN_FIELD, claim, SP_SEEN_CLAIM, NULL, 0);
         it->sent[c] = 1;
     }
     /* send a chunk: Redis takes the claims while the caller goes on. A
