@@ -45,6 +45,47 @@ size_t sp_seen_stats_key(char *key, const char *prefix) {
     return n + 5;
 }
 
+static size_t layout_key(char *key, const char *prefix) {
+    size_t n = put_prefix(key, prefix);
+    memcpy(key + n, "layout", 6);
+    return n + 6;
+}
+
+int sp_seen_layout(redisContext *c, const char *prefix, int claim_bits, int *bits) {
+    char key[SP_SEEN_KEY_MAX], v[32];
+    size_t kn = layout_key(key, prefix);
+    redisReply *r = NULL;
+    int rc = -1, n = 0;
+    *bits = 0;
+    if (claim_bits) {
+        snprintf(v, sizeof v, "bucket-bits %d", claim_bits);
+        r = redisCommand(c, "SET %b %s NX", key, kn, v);
+        if (r && r->type == REDIS_REPLY_STATUS) { /* OK: ours now */
+            *bits = claim_bits;
+            freeReplyObject(r);
+            return 0;
+        }
+        if (r == NULL || r->type != REDIS_REPLY_NIL) goto done;
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "GET %b", key, kn);
+    if (r && r->type == REDIS_REPLY_NIL) rc = 0;
+    else if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof v) {
+        memcpy(v, r->str, r->len);
+        v[r->len] = '\0';
+        if (sscanf(v, "bucket-bits %d%n", bits, &n) == 1 && (size_t)n == r->len && *bits >= SP_SEEN_BUCKET_BITS_MIN &&
+            *bits <= SP_SEEN_BUCKET_BITS_MAX)
+            rc = 0;
+        else
+            *bits = 0;
+    }
+    if (rc != 0 && r && (r->type == REDIS_REPLY_STRING || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0)))
+        rc = -2; /* something else has the key */
+done:
+    if (r) freeReplyObject(r);
+    return rc;
+}
+
 uint64_t sp_seen_url_hash(const char *canonical_url) { return sp_hash64(canonical_url, strlen(canonical_url)); }
 
 int sp_seen_story_bytes(const char *story_id, uint8_t out[8]) {

@@ -20,6 +20,12 @@
  *                        appended, expiring TTL + 2 days after its day
  *   <prefix>w<4 bytes>   a deduper writer's last committed batch number
  *   <prefix>stats        counters of decisions
+ *   <prefix>layout       "bucket-bits N": the bucket_bits the state was
+ *                        written with, set by the first deduper to connect.
+ *                        A hash's bucket depends on it, so a deduper with
+ *                        another one would look for every claim in the
+ *                        wrong bucket (and keep every story again): it
+ *                        refuses to run on that state
  *
  * Claims carry the day they were written; one older than the TTL counts as
  * absent and is overwritten when met, or deleted by the deduper's sweep
@@ -53,6 +59,12 @@ size_t sp_seen_near_key(char *key, const char *prefix, long day);
 size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer);
 /* The counters' key. */
 size_t sp_seen_stats_key(char *key, const char *prefix);
+
+/* The bucket_bits of the state under prefix, in *bits: 0 when none is
+ * recorded; with claim_bits (not 0), a state with none is given claim_bits
+ * first (SET NX), so *bits is claim_bits unless another value was there.
+ * 0; -1 on a Redis error; -2 when the key holds something else. */
+int sp_seen_layout(redisContext *c, const char *prefix, int claim_bits, int *bits);
 
 /* A claim's value for `owner` (a story_id's 8 bytes as a big-endian
  * number) written on `day`; and back: 0, or -1 when v is not a claim. */

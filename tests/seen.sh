@@ -4,8 +4,9 @@
 # redis-server, then `seen stats` counts them (43 records, 43 new, no
 # duplicates), `seen lookup` finds a seed's URL also with a tracking parameter
 # added, `seen forget` drops it (a story with that URL is then new, not a
-# duplicate by URL), and the exit codes: 0 seen, 1 not seen, 64 usage,
-# 69 Redis unreachable.
+# duplicate by URL), the layout the state records (--bucket-bits: another
+# value is refused by seen and by the deduper), and the exit codes: 0 seen,
+# 1 not seen, 64 usage, 69 Redis unreachable, 78 other bucket bits.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -85,6 +86,33 @@ grep -qx "story_id       00000000000000a2" "$T/out" || fail "the new story does 
 rc 0 "${SEEN[@]}" stats --json
 jq -e '.decisions.new == 44 and .decisions.duplicate_url == 1 and .records == 45' "$T/out" >/dev/null ||
   fail "stats after forget: $(cat "$T/out")"
+ok
+
+# the layout: the state records the --bucket-bits it was written with (a
+# hash's bucket depends on them); a deduper or seen with others is refused
+# (exit 78), not left to look for every claim in the wrong bucket
+rc 0 "${SEEN[@]}" stats --json
+jq -e '.bucket_bits == 12' "$T/out" >/dev/null || fail "stats --json: the layout: $(cat "$T/out")"
+rc 0 "${SEEN[@]}" stats
+grep -q '^seen-state under prefix "sp:" (SCAN), 12 bucket bits: 4096 buckets per kind$' "$T/out" || fail "stats: the layout: $(head -1 "$T/out")"
+rc 78 "${SEEN[@]}" lookup --bucket-bits 13 "$url"
+grep -q 'written with --bucket-bits 12, not 13' "$T/err" || fail "seen --bucket-bits 13: $(cat "$T/err")"
+rc 78 env STORYPIPE_DEDUP_BUCKET_BITS=13 "${SEEN[@]}" stats
+story 00000000000000a3 "other buckets" >"$T/a3.jsonl"
+rc 78 "$STORYPIPE_BIN/storypipe-deduper" --stdio --bucket-bits 13 --duplicates-file "$T/d3.jsonl" <"$T/a3.jsonl"
+[ ! -s "$T/out" ] && [ ! -s "$T/d3.jsonl" ] && grep -q "under key prefix 'sp:' .* was written with --bucket-bits 12, not 13" "$T/err" ||
+  fail "deduper --bucket-bits 13 on a state of 12: $(cat "$T/out" "$T/err")"
+# under a prefix of its own, 13 is recorded; seen reads it from there
+rc 0 "${SEEN[@]}" stats --json --key-prefix b13:
+jq -e '.bucket_bits == null and .keys == 0' "$T/out" >/dev/null || fail "stats of an empty prefix: the layout: $(cat "$T/out")"
+rc 0 "$STORYPIPE_BIN/storypipe-deduper" --stdio --bucket-bits 13 --key-prefix b13: --duplicates-file "$T/d3.jsonl" <"$T/a3.jsonl"
+jq -e '.dedup.decision == "new"' "$T/out" >/dev/null || fail "deduper --bucket-bits 13 under its own prefix: $(cat "$T/out" "$T/err")"
+rc 0 "${SEEN[@]}" stats --json --key-prefix b13:
+jq -e '.bucket_bits == 13 and .records == 1 and .kinds.other.keys == 0' "$T/out" >/dev/null || fail "stats, 13 bucket bits: $(cat "$T/out")"
+rc 0 "${SEEN[@]}" lookup --key-prefix b13: "$url"
+grep -qx "story_id       00000000000000a3" "$T/out" || fail "lookup under 13 recorded bucket bits: $(cat "$T/out")"
+rc 0 "$STORYPIPE_BIN/storypipe-deduper" --stdio --bucket-bits 13 --key-prefix b13: --duplicates-file "$T/d3.jsonl" <"$T/a3.jsonl"
+[ ! -s "$T/out" ] && [ ! -s "$T/d3.jsonl" ] || fail "deduper --bucket-bits 13, again: not a replay: $(cat "$T/out" "$T/d3.jsonl")"
 ok
 
 # usage and exit codes

@@ -72,6 +72,7 @@ int dedup_init(void **state) {
     dedup *d;
     long ttl, threshold, bands, min_words, bits;
     store_options o;
+    sp_fail fail;
     if (sp_parse_int(dedup_opts.ttl_days, 1, 36500, &ttl) != 0) {
         fprintf(stderr, "storypipe-deduper: invalid --ttl-days '%s' (1 to 36500)\n", dedup_opts.ttl_days);
         return SP_EXIT_USAGE;
@@ -109,6 +110,15 @@ int dedup_init(void **state) {
         fprintf(stderr, "storypipe-deduper: invalid --redis URL '%s'\n", dedup_opts.redis_url);
         free(d);
         return SP_EXIT_USAGE;
+    }
+    /* Redis now, so that state written with other --bucket-bits is a
+     * configuration error at start; Redis down is not: the first batch
+     * waits for it */
+    if (store_open(d->store, &fail) == -2) {
+        fprintf(stderr, "storypipe-deduper: %s\n", fail.detail);
+        store_free(d->store);
+        free(d);
+        return SP_EXIT_CONFIG;
     }
     *state = d;
     return 0;

@@ -16,7 +16,8 @@ static const sp_option options[] = {
     {"near-min-words", "N", "STORYPIPE_DEDUP_NEAR_MIN_WORDS",
      "shorter stories are matched by exact title and summary, not near text [50]", &dedup_opts.near_min_words},
     {"bucket-bits", "N", "STORYPIPE_DEDUP_BUCKET_BITS",
-     "2^N Redis hash buckets per kind of claim, 4 to 16; keep stories within the TTL / 2^N under 80 [12]",
+     "2^N Redis hash buckets per kind of claim, 4 to 16; keep stories within the TTL / 2^N under 80; "
+     "fixed for the state under a prefix: recorded in Redis, another value refused (exit 78) [12]",
      &dedup_opts.bucket_bits},
     {"reemit", NULL, "STORYPIPE_DEDUP_REEMIT", "emit replays too (a full downstream rebuild)", &dedup_opts.reemit},
     {0},

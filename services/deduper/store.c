@@ -100,6 +100,8 @@ struct store {
     near_index near;
     near_log logs[NEAR_DAYS];
     unsigned sweep; /* the next bucket the sweep reads */
+    long long listpack_max; /* the server's hash-max-listpack-entries (128 when CONFIG is not allowed) */
+    long long full_warned;  /* the largest bucket warned about */
     long today;
     item items[SP_BATCH_MAX];
     size_t n, flushed, expect; /* stories added, sent, to come in all */
@@ -371,15 +373,53 @@ static int near_reload(store *s) {
     return 0;
 }
 
+/* hash-max-listpack-entries, or 128 (Redis's default) when CONFIG is
+ * refused (a managed Redis) or does not know it (before Redis 7). */
+static long long listpack_max(redisContext *c) {
+    redisReply *r = redisCommand(c, "CONFIG GET hash-max-listpack-entries");
+    long long v = 128;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
+        v = atoll(r->element[1]->str);
+    if (r) freeReplyObject(r);
+    return v;
+}
+
+/* Connect, check the state's layout (common/seen.h) and read the near
+ * logs. 0; -1 when Redis cannot be reached; -2 when the state under the
+ * prefix was written with other bucket bits (nothing is decided on it:
+ * every claim would be looked for in the wrong bucket). */
 static int connect_redis(store *s, sp_fail *fail) {
+    int bits = 0, rc;
     if (s->redis) return 0;
-    if ((s->redis = sp_redis_connect(s->o.redis_url)) == NULL || near_reload(s) != 0) {
+    if ((s->redis = sp_redis_connect(s->o.redis_url)) == NULL ||
+        (rc = sp_seen_layout(s->redis, s->o.prefix, s->o.bucket_bits, &bits)) == -1) {
+        disconnect(s);
+        if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
+        return -1;
+    }
+    if (rc != 0 || bits != s->o.bucket_bits) {
+        disconnect(s);
+        if (fail && rc != 0)
+            sp_fail_set(fail, "seen_layout_mismatch",
+                        "the key %slayout in Redis at %s is not a seen-state layout (\"bucket-bits N\"): "
+                        "another --key-prefix, or that key deleted", s->o.prefix, s->o.redis_url);
+        else if (fail)
+            sp_fail_set(fail, "seen_layout_mismatch",
+                        "the seen-state under key prefix '%s' in Redis at %s was written with --bucket-bits %d, "
+                        "not %d: run with --bucket-bits %d, or another --key-prefix (which starts over)",
+                        s->o.prefix, s->o.redis_url, bits, s->o.bucket_bits, bits);
+        return -2;
+    }
+    s->listpack_max = listpack_max(s->redis);
+    if (near_reload(s) != 0) {
         disconnect(s);
         if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
         return -1;
     }
     return 0;
 }
+
+int store_open(store *s, sp_fail *fail) { return connect_redis(s, fail); }
 
 /* ------------------------------------------------------------ step 1 */
 
@@ -738,6 +778,16 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
     char kind = KINDS[s->sweep / buckets], key[SP_SEEN_KEY_MAX];
     size_t kn = sp_seen_bucket_key(key, s->o.prefix, kind, s->sweep % buckets);
     if (all->type != REDIS_REPLY_ARRAY) return;
+    long long entries = (long long)all->elements / 2;
+    if (entries > s->listpack_max && entries > s->full_warned) {
+        /* past it, Redis keeps the bucket as a hash table: about 4 times
+         * the memory an entry */
+        s->full_warned = entries;
+        sp_log(SP_LOG_WARN, "bucket_full",
+               "a seen-state bucket (kind %c) holds %lld entries, more than hash-max-listpack-entries %lld: "
+               "more stories within --ttl-days than --bucket-bits %d is sized for (about 80 x %u)",
+               kind, entries, s->listpack_max, s->o.bucket_bits, buckets);
+    }
     for (size_t k = 0; k + 1 < all->elements; k += 2) {
         long day = entry_day(kind, all->element[k + 1]);
         if (day >= 0 && fresh(s, day)) continue;

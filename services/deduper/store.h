@@ -54,6 +54,12 @@ typedef struct store store;
 store *store_new(const store_options *o);
 void store_free(store *s);
 
+/* Connect to Redis now, not at the first batch: 0; -1 when Redis cannot
+ * be reached (the first batch tries again); -2, with `fail`, when the
+ * seen-state there was written with other bucket bits (seen.h), which
+ * store_begin also refuses, as a reason to retry (seen_layout_mismatch). */
+int store_open(store *s, sp_fail *fail);
+
 /* Decide a batch of at most SP_BATCH_MAX stories, in order: store_begin
  * (`expect`: how many stories are to come, about), store_add for each
  * story (its claims are sent as they come, so Redis works while the caller

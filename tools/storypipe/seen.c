@@ -47,20 +47,22 @@ static void usage(FILE *f) {
                "      --key-prefix P       [STORYPIPE_DEDUP_PREFIX, sp:]\n"
                "      --ttl-days N         days an entry counts, as the deduper's\n"
                "                           [STORYPIPE_DEDUP_TTL_DAYS, 90]\n"
-               "      --bucket-bits N      buckets per kind, as the deduper's\n"
-               "                           [STORYPIPE_DEDUP_BUCKET_BITS, 12]\n"
+               "      --bucket-bits N      buckets per kind, as the deduper's; by default what the\n"
+               "                           state records (12 when none); another value than it\n"
+               "                           records is refused [STORYPIPE_DEDUP_BUCKET_BITS]\n"
                "      --url-tracking LIST  extra tracking parameters, as the deduper's\n"
                "                           [STORYPIPE_URL_TRACKING, %s]\n"
                "      --json               one JSON object on stdout\n"
                "  -h, --help\n"
                "Exit codes: 0 ok (lookup: seen), 1 lookup: not seen, 64 usage, 69 Redis unreachable,\n"
-               "70 unexpected reply from Redis.\n",
+               "70 unexpected reply from Redis, 78 --bucket-bits is not what the state records.\n",
                sp_url_tracking_default());
 }
 
 typedef struct seen_opts {
     const char *redis_url, *prefix;
     long ttl_days, bucket_bits;
+    int bucket_bits_recorded; /* bucket_bits is what the state records */
     int json;
 } seen_opts;
 
@@ -100,10 +102,11 @@ typedef struct kind_stat {
     long long keys, entries, largest, not_listpack;
 } kind_stat;
 
-static int kind_of(const char *key, size_t len, size_t plen, int *is_stats) {
+static int kind_of(const char *key, size_t len, size_t plen, int *is_meta) {
     char c = len > plen ? key[plen] : 0;
-    *is_stats = len == plen + 5 && memcmp(key + plen, "stats", 5) == 0;
-    if (*is_stats) return -1;
+    *is_meta = (len == plen + 5 && memcmp(key + plen, "stats", 5) == 0) ||
+               (len == plen + 6 && memcmp(key + plen, "layout", 6) == 0);
+    if (*is_meta) return -1;
     if (len == plen + 3 && (c == 'r' || c == 'u' || c == 'c' || c == 't'))
         return c == 'r' ? K_R : c == 'u' ? K_U : c == 'c' ? K_C : K_T;
     if (len > plen + 1 && c == 'n' && strspn(key + plen + 1, "0123456789") == len - plen - 1) return K_NEAR;
@@ -129,19 +132,19 @@ static char *match_pattern(const char *prefix) {
 static int tally(redisContext *c, redisReply *keys, size_t plen, kind_stat *ks) {
     for (size_t i = 0; i < keys->elements; i++) {
         redisReply *k = keys->element[i];
-        int is_stats, kind = kind_of(k->str, k->len, plen, &is_stats);
+        int is_meta, kind = kind_of(k->str, k->len, plen, &is_meta);
         redisAppendCommand(c, kind == K_NEAR ? "STRLEN %b" : kind == K_W ? "EXISTS %b" : "HLEN %b", k->str,
                            (size_t)k->len);
         redisAppendCommand(c, "OBJECT ENCODING %b", k->str, (size_t)k->len);
     }
     for (size_t i = 0; i < keys->elements; i++) {
         redisReply *k = keys->element[i], *hlen = NULL, *enc = NULL;
-        int is_stats, kind = kind_of(k->str, k->len, plen, &is_stats);
+        int is_meta, kind = kind_of(k->str, k->len, plen, &is_meta);
         if (redisGetReply(c, (void **)&hlen) != REDIS_OK || redisGetReply(c, (void **)&enc) != REDIS_OK) {
             if (hlen) freeReplyObject(hlen);
             return fail_reply(c, NULL, "HLEN");
         }
-        if (!is_stats) {
+        if (!is_meta) {
             long long n = hlen->type == REDIS_REPLY_INTEGER ? hlen->integer : 0;
             if (kind == K_NEAR) n /= SP_SEEN_NEAR_ENTRY;
             ks[kind].keys++;
@@ -255,6 +258,7 @@ static int seen_stats(redisContext *c, const seen_opts *o) {
         RATE("duplicate_near", dec[5]);
 #undef RATE
         json_object_set_new(out, "prefix", json_string(o->prefix));
+        json_object_set_new(out, "bucket_bits", o->bucket_bits_recorded ? json_integer(o->bucket_bits) : json_null());
         json_object_set_new(out, "kinds", kinds);
         json_object_set_new(out, "keys", json_integer(keys));
         json_object_set_new(out, "entries", json_integer(entries));
@@ -270,7 +274,9 @@ static int seen_stats(redisContext *c, const seen_opts *o) {
         return SP_EXIT_OK;
     }
 
-    printf("seen-state under prefix \"%s\" (SCAN)\n", o->prefix);
+    printf("seen-state under prefix \"%s\" (SCAN), ", o->prefix);
+    if (o->bucket_bits_recorded) printf("%ld bucket bits: %d buckets per kind\n", o->bucket_bits, 1 << o->bucket_bits);
+    else printf("no layout recorded (no deduper has connected to it yet)\n");
     printf("  %-18s %10s %11s %8s %13s\n", "kind", "keys", "entries", "largest", "not listpack");
     for (int k = 0; k < K_N; k++) {
         if (k == K_OTHER && ks[k].keys == 0) continue;
@@ -381,9 +387,10 @@ int cmd_seen(int argc, char **argv) {
                                          {"json", no_argument, 0, OPT_JSON},
                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     seen_opts o = {env_or("STORYPIPE_REDIS_URL", "redis://127.0.0.1:6379/0"), env_or("STORYPIPE_DEDUP_PREFIX", "sp:"),
-                   90, SP_SEEN_BUCKET_BITS, 0};
+                   90, SP_SEEN_BUCKET_BITS, 0, 0};
     const char *ttl = env_or("STORYPIPE_DEDUP_TTL_DAYS", "90"), *tracking = env_or("STORYPIPE_URL_TRACKING", NULL);
-    const char *bits = env_or("STORYPIPE_DEDUP_BUCKET_BITS", "12");
+    const char *bits = env_or("STORYPIPE_DEDUP_BUCKET_BITS", NULL);
+    int recorded;
     const char *sub;
     redisContext *c;
     int ch, rc, nargs;
@@ -419,7 +426,7 @@ int cmd_seen(int argc, char **argv) {
         fprintf(stderr, "storypipe seen: invalid --ttl-days '%s' (1 to 36500)\n", ttl);
         return SP_EXIT_USAGE;
     }
-    if (sp_parse_int(bits, SP_SEEN_BUCKET_BITS_MIN, SP_SEEN_BUCKET_BITS_MAX, &o.bucket_bits) != 0) {
+    if (bits && sp_parse_int(bits, SP_SEEN_BUCKET_BITS_MIN, SP_SEEN_BUCKET_BITS_MAX, &o.bucket_bits) != 0) {
         fprintf(stderr, "storypipe seen: invalid --bucket-bits '%s' (%d to %d)\n", bits, SP_SEEN_BUCKET_BITS_MIN,
                 SP_SEEN_BUCKET_BITS_MAX);
         return SP_EXIT_USAGE;
@@ -440,6 +447,21 @@ int cmd_seen(int argc, char **argv) {
         fprintf(stderr, "storypipe seen: cannot reach Redis\n");
         return SP_EXIT_UNAVAILABLE;
     }
+    /* the buckets the state was written with, which a hash's bucket depends on */
+    if ((rc = sp_seen_layout(c, o.prefix, 0, &recorded)) != 0) {
+        if (rc == -2) fprintf(stderr, "storypipe seen: the key %slayout is not a seen-state layout\n", o.prefix);
+        rc = rc == -2 ? SP_EXIT_CONFIG : fail_reply(c, NULL, "GET layout");
+        redisFree(c);
+        return rc;
+    }
+    if (recorded && bits && recorded != o.bucket_bits) {
+        fprintf(stderr, "storypipe seen: the seen-state under key prefix '%s' was written with --bucket-bits %d, not %ld\n",
+                o.prefix, recorded, o.bucket_bits);
+        redisFree(c);
+        return SP_EXIT_CONFIG;
+    }
+    if (recorded) o.bucket_bits = recorded;
+    o.bucket_bits_recorded = recorded != 0;
     if (strcmp(sub, "stats") == 0) rc = seen_stats(c, &o);
     else rc = seen_url(c, &o, argv[optind + 1], strcmp(sub, "forget") == 0);
     redisFree(c);

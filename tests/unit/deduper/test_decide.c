@@ -14,7 +14,9 @@
  *   batch, a later story sees an earlier one's claims; an entry older than
  *   the TTL counts as absent; a commit's SET that Redis refuses (the batch
  *   stays pending for others); Redis down (an error to retry, not a
- *   decision). */
+ *   decision); the bucket bits the state records (a store with others
+ *   decides nothing on it); a bucket past hash-max-listpack-entries
+ *   logged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -329,11 +331,119 @@ static void test_redis_restart_and_down(void **state) {
     store_free(s);
 }
 
+/* The state records its bucket bits; a store with others decides nothing
+ * on it (an error to retry, with its own reason), under another prefix it
+ * does; a layout key holding something else is refused too. */
+static void test_layout(void **state) {
+    store *s = open_store(0, 90), *other;
+    store_options o13 = {url, "t:", 90, 3, 4, 0, 13}, p13 = {url, "t13:", 90, 3, 4, 0, 13};
+    store_story a = story(0xEEEE, 0x77, 0x88, 0x9999000099990000ull);
+    store_decision d;
+    sp_fail fail;
+    int bits;
+    redisContext *c;
+    (void)state;
+    flush();
+    assert_int_equal(store_open(s, &fail), 0); /* records 12, the default */
+    expect(decide(s, &a), "new", 1, 1);
+    c = redisConnect("127.0.0.1", port);
+    assert_int_equal(sp_seen_layout(c, "t:", 0, &bits), 0);
+    assert_int_equal(bits, 12);
+    assert_int_equal(sp_seen_layout(c, "none:", 0, &bits), 0);
+    assert_int_equal(bits, 0);
+    other = store_new(&o13);
+    memset(&fail, 0, sizeof fail);
+    assert_int_equal(store_open(other, &fail), -2);
+    assert_string_equal(fail.reason, "seen_layout_mismatch");
+    assert_non_null(strstr(fail.detail, "written with --bucket-bits 12, not 13"));
+    memset(&fail, 0, sizeof fail);
+    assert_int_equal(store_decide(other, &a, 1, &d, &fail), -1);
+    assert_string_equal(fail.reason, "seen_layout_mismatch");
+    store_free(other);
+    other = store_new(&p13);
+    expect(decide(other, &a), "new", 1, 1); /* a prefix of its own: a state of its own */
+    assert_int_equal(sp_seen_layout(c, "t13:", 0, &bits), 0);
+    assert_int_equal(bits, 13);
+    store_free(other);
+    expect(decide(s, &a), "new", 1, 1); /* still pending: not committed */
+    freeReplyObject(redisCommand(c, "SET t:layout something-else"));
+    assert_int_equal(sp_seen_layout(c, "t:", 0, &bits), -2);
+    other = open_store(0, 90);
+    memset(&fail, 0, sizeof fail);
+    assert_int_equal(store_open(other, &fail), -2);
+    assert_string_equal(fail.reason, "seen_layout_mismatch");
+    store_free(other);
+    redisFree(c);
+    store_free(s);
+}
+
+/* Story number k, its id, text and SimHash spread over the 64 bits (the
+ * buckets are picked by the top bits) */
+static store_story spread(uint64_t k) {
+    return story(k * 0x9E3779B97F4A7C15ull, k * 0xC2B2AE3D27D4EB4Full, 0, k * 0x165667B19E3779F9ull);
+}
+
+/* The stores' log (stderr) while `n` batches of one story each, ids from
+ * `first`, are decided, in `log` (cap bytes). */
+static void decide_logged(store *s, uint64_t first, int n, char *log, size_t cap) {
+    char path[] = "/tmp/storypipe-test-decide-log.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    FILE *f;
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    for (int i = 0; i < n; i++) {
+        store_story st = spread(first + (uint64_t)i);
+        store_decision d;
+        sp_fail fail;
+        int rc = store_decide(s, &st, 1, &d, &fail);
+        if (rc != 0 || strcmp(d.decision, "new") != 0) {
+            dup2(saved, 2);
+            fail_msg("story %d: rc %d, %s (%s)", i, rc, rc ? fail.reason : d.decision, rc ? fail.detail : d.reason);
+        }
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    f = fdopen(fd, "r");
+    rewind(f);
+    log[fread(log, 1, cap - 1, f)] = '\0';
+    fclose(f);
+    unlink(path);
+}
+
+/* A bucket past hash-max-listpack-entries, found by the sweep, is logged
+ * (more stories than --bucket-bits is sized for); not before. */
+static void test_bucket_full(void **state) {
+    store_options o = {url, "f:", 90, 3, 4, 0, SP_SEEN_BUCKET_BITS_MIN}; /* 16 buckets a kind */
+    store_story many[200];
+    store_decision d[200];
+    sp_fail fail;
+    char log[8192];
+    store *s = store_new(&o);
+    (void)state;
+    flush();
+    for (int i = 0; i < 200; i++) many[i] = spread(0x10000 + (uint64_t)i);
+    assert_int_equal(store_decide(s, many, 200, d, &fail), 0); /* about 12 a bucket */
+    decide_logged(s, 0x20000, 70, log, sizeof log);          /* the sweep reads every bucket */
+    assert_null(strstr(log, "bucket_full"));
+    store_free(s);
+    redis_do("CONFIG SET hash-max-listpack-entries 4");
+    s = store_new(&o);
+    decide_logged(s, 0x30000, 20, log, sizeof log); /* the story records' buckets */
+    redis_do("CONFIG SET hash-max-listpack-entries 128");
+    if (strstr(log, "\"bucket_full\"") == NULL || strstr(log, "more than hash-max-listpack-entries 4") == NULL ||
+        strstr(log, "--bucket-bits 4") == NULL)
+        fail_msg("no bucket_full warning in: %s", log);
+    store_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
+        cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
