@@ -80,18 +80,50 @@ static int read_u4(scanner *sc, unsigned *cp) {
     return 0;
 }
 
-static void key_put(scanner *sc, size_t *n, const void *src, size_t len) {
-    if (len == 0) return; /* also keeps memcpy away from a NULL buffer */
-    if (*n + len > sc->key_cap) {
-        sc->key_cap = (*n + len) * 2 + 64;
-        if (sc->key == sc->key_local) {
-            sc->key = memcpy(sp_xmalloc(sc->key_cap), sc->key_local, *n);
-        } else {
-            sc->key = sp_xrealloc(sc->key, sc->key_cap);
+/* Room for len bytes of key in sc->key. */
+static void key_reserve(scanner *sc, size_t len) {
+    if (len <= sc->key_cap) return;
+    sc->key_cap = len * 2 + 64;
+    if (sc->key != sc->key_local) free(sc->key);
+    sc->key = sp_xmalloc(sc->key_cap);
+}
+
+/* Decode a string's contents src[0..n) (between its quotes) into dst, which
+ * has room for n bytes: decoding never makes a string longer (an escape of
+ * 2, 6 or 12 bytes gives 1, at most 3, or 4). Returns the decoded length.
+ * Runs without a backslash are copied whole. */
+static size_t decode_string(const char *src, size_t n, char *dst) {
+    const char *p = src, *end = src + n;
+    char *out = dst;
+    while (p < end) {
+        const char *backslash = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((backslash ? backslash : end) - p);
+        memcpy(out, p, run);
+        out += run;
+        if (backslash == NULL || end - backslash < 2) break;
+        p = backslash + 2;
+        switch (backslash[1]) {
+        case 'b': *out++ = '\b'; break;
+        case 'f': *out++ = '\f'; break;
+        case 'n': *out++ = '\n'; break;
+        case 'r': *out++ = '\r'; break;
+        case 't': *out++ = '\t'; break;
+        case 'u': {
+            long cp = end - p >= 4 ? hex4(p) : -1, lo;
+            if (cp < 0) return (size_t)(out - dst); /* not valid JSON: stop */
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                (lo = hex4(p + 2)) >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            }
+            out += sp_utf8_encode((uint32_t)cp, out);
+            break;
+        }
+        default: *out++ = backslash[1]; break; /* \" \\ \/ */
         }
     }
-    memcpy(sc->key + *n, src, len);
-    *n += len;
+    return (size_t)(out - dst);
 }
 
 /* 1 when one of the 8 bytes of w is '"', '\\', a control character or
@@ -105,10 +137,9 @@ static int special_in(uint64_t w) {
 }
 
 /* Scan a string after its opening quote. With `decoded`, its decoded bytes
- * are left in sc->key[0..*decoded). */
+ * are left in sc->key[0..*decoded) (by decode_string, once it is checked). */
 static int scan_string(scanner *sc, size_t *decoded) {
-    size_t n = 0;
-    const unsigned char *run = sc->p;
+    const unsigned char *start = sc->p;
     for (;;) {
         /* plain ASCII text, the common case, 16 bytes at a time (then 8)
          * up to the first '"', '\\', control character or byte from 0x80
@@ -138,8 +169,9 @@ static int scan_string(scanner *sc, size_t *decoded) {
         unsigned char c = *sc->p;
         if (c == '"') {
             if (decoded) {
-                key_put(sc, &n, run, (size_t)(sc->p - run));
-                *decoded = n;
+                size_t n = (size_t)(sc->p - start);
+                key_reserve(sc, n);
+                *decoded = decode_string((const char *)start, n, sc->key);
             }
             sc->p++;
             return 0;
@@ -156,7 +188,6 @@ static int scan_string(scanner *sc, size_t *decoded) {
             sc->p++;
             continue;
         }
-        if (decoded) key_put(sc, &n, run, (size_t)(sc->p - run));
         sc->p++;
         if (sc->p >= sc->end) return fail(sc, "premature end of input");
         c = *sc->p++;
@@ -173,17 +204,9 @@ static int scan_string(scanner *sc, size_t *decoded) {
                 if (lo < 0xDC00 || lo > 0xDFFF) return fail(sc, "invalid Unicode escape");
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            if (decoded) {
-                char u[4];
-                key_put(sc, &n, u, sp_utf8_encode(cp, u));
-            }
-        } else {
-            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-            const char *f = c ? strchr(from, c) : NULL;
-            if (f == NULL) return fail(sc, "invalid escape");
-            if (decoded) key_put(sc, &n, &to[f - from], 1);
+        } else if (c == 0 || strchr("\"\\/bfnrt", c) == NULL) {
+            return fail(sc, "invalid escape");
         }
-        run = sc->p;
     }
 }
 
@@ -485,44 +508,6 @@ static const char *value_end(const char *p, const char *end, char *type) {
     default:
         return number_end(p, end, type);
     }
-}
-
-/* Decode a string's contents src[0..n) (between its quotes) into dst, which
- * has room for n bytes: decoding never makes a string longer (an escape of
- * 2, 6 or 12 bytes gives 1, at most 3, or 4). Returns the decoded length.
- * Runs without a backslash are copied whole. */
-static size_t decode_string(const char *src, size_t n, char *dst) {
-    const char *p = src, *end = src + n;
-    char *out = dst;
-    while (p < end) {
-        const char *backslash = memchr(p, '\\', (size_t)(end - p));
-        size_t run = (size_t)((backslash ? backslash : end) - p);
-        memcpy(out, p, run);
-        out += run;
-        if (backslash == NULL || end - backslash < 2) break;
-        p = backslash + 2;
-        switch (backslash[1]) {
-        case 'b': *out++ = '\b'; break;
-        case 'f': *out++ = '\f'; break;
-        case 'n': *out++ = '\n'; break;
-        case 'r': *out++ = '\r'; break;
-        case 't': *out++ = '\t'; break;
-        case 'u': {
-            long cp = end - p >= 4 ? hex4(p) : -1, lo;
-            if (cp < 0) return (size_t)(out - dst); /* not valid JSON: stop */
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
-                (lo = hex4(p + 2)) >= 0xDC00 && lo <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-            }
-            out += sp_utf8_encode((uint32_t)cp, out);
-            break;
-        }
-        default: *out++ = backslash[1]; break; /* \" \\ \/ */
-        }
-    }
-    return (size_t)(out - dst);
 }
 
 /* Append the decoded key src[0..n) to m->keys; returns its length. */
