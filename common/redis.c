@@ -1,4 +1,4 @@
-/* redis.c — connecting to Redis from a URL (see redis.h). */
+/* redis.c — connecting to Redis from a URL, and reading a setting (see redis.h). */
 #include "redis.h"
 
 #include <curl/curl.h>
@@ -78,4 +78,13 @@ redisContext *sp_redis_connect(const char *url) {
     }
     url_free(&r);
     return c;
+}
+
+long long sp_redis_config_int(redisContext *c, const char *name, long long dflt) {
+    redisReply *r = redisCommand(c, "CONFIG GET %s", name);
+    long long v = dflt;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
+        v = atoll(r->element[1]->str);
+    if (r) freeReplyObject(r);
+    return v;
 }

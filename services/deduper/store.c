@@ -373,17 +373,6 @@ static int near_reload(store *s) {
     return 0;
 }
 
-/* hash-max-listpack-entries, or 128 (Redis's default) when CONFIG is
- * refused (a managed Redis) or does not know it (before Redis 7). */
-static long long listpack_max(redisContext *c) {
-    redisReply *r = redisCommand(c, "CONFIG GET hash-max-listpack-entries");
-    long long v = 128;
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
-        v = atoll(r->element[1]->str);
-    if (r) freeReplyObject(r);
-    return v;
-}
-
 /* Connect, check the state's layout (common/seen.h) and read the near
  * logs. 0; -1 when Redis cannot be reached; -2 when the state under the
  * prefix was written with other bucket bits (nothing is decided on it:
@@ -410,7 +399,7 @@ static int connect_redis(store *s, sp_fail *fail) {
                         s->o.prefix, s->o.redis_url, bits, s->o.bucket_bits, bits);
         return -2;
     }
-    s->listpack_max = listpack_max(s->redis);
+    s->listpack_max = sp_redis_config_int(s->redis, "hash-max-listpack-entries", 128); /* 128: Redis's default */
     if (near_reload(s) != 0) {
         disconnect(s);
         if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);

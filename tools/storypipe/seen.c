@@ -172,16 +172,6 @@ static void used_memory(redisContext *c, long long *used, long long *startup) {
     if (r) freeReplyObject(r);
 }
 
-/* hash-max-listpack-entries, or -1 when CONFIG is not allowed */
-static long long listpack_max(redisContext *c) {
-    redisReply *r = redisCommand(c, "CONFIG GET hash-max-listpack-entries");
-    long long v = -1;
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
-        v = atoll(r->element[1]->str);
-    if (r) freeReplyObject(r);
-    return v;
-}
-
 static const char *const counters[] = {"new", "update", "replay", "duplicate_url", "duplicate_exact", "duplicate_near"};
 #define N_COUNTERS 6
 
@@ -231,7 +221,7 @@ static int seen_stats(redisContext *c, const seen_opts *o) {
     if ((r = redisCommand(c, "DBSIZE")) && r->type == REDIS_REPLY_INTEGER) dbsize = r->integer;
     if (r) freeReplyObject(r);
     used_memory(c, &mem, &mem0);
-    lpmax = listpack_max(c);
+    lpmax = sp_redis_config_int(c, "hash-max-listpack-entries", -1);
     for (int k = 0; k < N_COUNTERS; k++) decided += dec[k];
     dups = dec[3] + dec[4] + dec[5];
     for (int k = 0; k < K_N; k++) keys += ks[k].keys, entries += ks[k].entries;
