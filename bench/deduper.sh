@@ -35,7 +35,7 @@
 # it: the decisions (the stats hash, and the outputs' decision and reason
 # fields), checked against what each story is (dedup_corpus.py --check:
 # duplicates found, kept as new, originals called duplicates), CPU time per
-# story of the deduper and of redis-server (INFO cpu), the Redis commands
+# story of the deduper (and its kernel share) and of redis-server (INFO cpu), the Redis commands
 # per story (INFO commandstats), and as a floor the same corpus through
 # storypipe-passthrough (the same raw stage runtime checking and copying
 # each story's JSON, no deduplication). Then redis-benchmark,
@@ -182,7 +182,8 @@ echo "corpus: $N stories (${C[originals]} originals, ${C[original_no_url]} of th
 
 # ---------------------------------------------------------------- the deduper
 # run_dedup OUT: the corpus through the deduper on core CPU_D; prints
-# "wall cpu rc" (seconds, the process's user+system CPU, exit status)
+# "wall cpu rc sys" (seconds, the process's user+system CPU, exit status,
+# its system CPU alone)
 run_dedup() {
   local out=$1 t0 rc=0
   [ -z "$CPU_D" ] || taskset -cp "$CPU_D" "$BASHPID" >/dev/null
@@ -190,7 +191,9 @@ run_dedup() {
   "$BIN/storypipe-deduper" --stdio --redis "$URL" --duplicates-file "$out.dups" <"$CORPUS" >"$out.unique" 2>"$out.log" || rc=$?
   local wall; wall=$(calc "$EPOCHREALTIME - $t0" 3)
   times >"$out.times"
-  echo "$wall $(awk 'NR == 2 { split($1, a, "m"); split($2, b, "m"); printf "%.3f", a[1]*60 + a[2] + b[1]*60 + b[2] }' "$out.times") $rc"
+  local cpu sys
+  read -r cpu sys < <(awk 'NR == 2 { split($1, a, "m"); split($2, b, "m"); printf "%.3f %.3f\n", a[1]*60 + a[2] + b[1]*60 + b[2], b[1]*60 + b[2] }' "$out.times")
+  echo "$wall $cpu $rc $sys"
 }
 # counts FILE FIELD: "value count" lines of a field of the outputs' dedup objects
 counts() { grep -o "\"$2\":\"[a-z_]*\"" "$1" | sort | uniq -c | awk '{ split($2, a, "\""); printf "%s %s\n", a[4], $1 }'; }
@@ -202,7 +205,7 @@ for ((r = 1; r <= REPEATS; r++)); do
   MEM0=$(info memory used_memory)
   RCPU0=$(rcpu)
   rm -f "$O"/round.* # a file being written back to disk is slow to overwrite
-  read -r wall cpu rc < <(run_dedup "$O/round")
+  read -r wall cpu rc sys < <(run_dedup "$O/round")
   RCPU1=$(rcpu)
   MEM1=$(info memory used_memory)
   [ "$rc" = 0 ] || { tail -3 "$O/round.log" >&2; die "round $r: storypipe-deduper exited $rc"; }
@@ -216,7 +219,7 @@ for ((r = 1; r <= REPEATS; r++)); do
   rcpu_s=$(calc "$RCPU1 - $RCPU0" 3)
   echo "round $r: $wall s, $(calc "$N / $wall" 0) stories/s; CPU: deduper $cpu s, redis-server $rcpu_s s"
   if [ -z "$BEST" ] || awk "BEGIN { exit !($wall < $BEST) }"; then
-    BEST=$wall BEST_R=$r BEST_CPU=$cpu BEST_RCPU=$rcpu_s
+    BEST=$wall BEST_R=$r BEST_CPU=$cpu BEST_SYS=$sys BEST_RCPU=$rcpu_s
     CMDS=$(rcli INFO commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ && $1 !~ /flushall|config|info|select|ping|hello|client/ { sub("cmdstat_", "", $1); printf "%s %s, ", $1, $3 }')
   fi
 done
@@ -234,7 +237,7 @@ echo "against what each story is (dedup_corpus.py --check): URL duplicates found
   "originals kept ${K[originals_kept]} of ${C[originals]}; false positives (an original called a duplicate): near ${K[near_false]}, url ${K[url_false]}, exact ${K[exact_false]}; duplicates of the wrong story ${K[wrong_family]}"
 echo
 echo "deduper: $RATE stories/s, $(calc "$BYTES / 1e6 / $BEST") MB/s of JSON (best of $REPEATS: round $BEST_R, $BEST s for $N stories)"
-echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 1) µs CPU, redis-server $(calc "$BEST_RCPU * 1e6 / $N" 1) µs CPU"
+echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 1) µs CPU ($(calc "$BEST_SYS * 1e6 / $N" 1) of it in the kernel: reading the corpus, writing the outputs, the sends to Redis), redis-server $(calc "$BEST_RCPU * 1e6 / $N" 1) µs CPU"
 echo "  Redis commands per story: $(sed 's/, $//' <<<"$CMDS" | awk -v n="$N" -F', ' '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, " "); t += a[2]; printf "%s%s %.3f", (i > 1 ? ", " : ""), a[1], a[2] / n } printf "; all %.2f", t / n }')"
 if [ "${BENCH_FLOOR:-1}" != 0 ] && [ -x "$BIN/storypipe-passthrough" ]; then
   t0=$EPOCHREALTIME
