@@ -51,38 +51,41 @@ static size_t layout_key(char *key, const char *prefix) {
     return n + 6;
 }
 
+/* A layout value ("bucket-bits N", N in range) into *bits: 0, or -1. */
+static int layout_parse(const char *v, size_t len, int *bits) {
+    char buf[32];
+    int n = 0;
+    if (len >= sizeof buf) return -1;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    if (sscanf(buf, "bucket-bits %d%n", bits, &n) != 1 || (size_t)n != len || *bits < SP_SEEN_BUCKET_BITS_MIN ||
+        *bits > SP_SEEN_BUCKET_BITS_MAX)
+        return -1;
+    return 0;
+}
+
 int sp_seen_layout(redisContext *c, const char *prefix, int claim_bits, int *bits) {
     char key[SP_SEEN_KEY_MAX], v[32];
     size_t kn = layout_key(key, prefix);
-    redisReply *r = NULL;
-    int rc = -1, n = 0;
+    redisReply *r;
+    int rc = -1;
     *bits = 0;
     if (claim_bits) {
         snprintf(v, sizeof v, "bucket-bits %d", claim_bits);
         r = redisCommand(c, "SET %b %s NX", key, kn, v);
-        if (r && r->type == REDIS_REPLY_STATUS) { /* OK: ours now */
-            *bits = claim_bits;
-            freeReplyObject(r);
-            return 0;
-        }
-        if (r == NULL || r->type != REDIS_REPLY_NIL) goto done;
-        freeReplyObject(r);
+        rc = r == NULL ? -1 : r->type == REDIS_REPLY_STATUS ? 0 : r->type == REDIS_REPLY_NIL ? 1 : -1;
+        if (r) freeReplyObject(r);
+        if (rc == 0) *bits = claim_bits; /* OK: ours now */
+        if (rc != 1) return rc;          /* else another value is there */
     }
     r = redisCommand(c, "GET %b", key, kn);
-    if (r && r->type == REDIS_REPLY_NIL) rc = 0;
-    else if (r && r->type == REDIS_REPLY_STRING && r->len < sizeof v) {
-        memcpy(v, r->str, r->len);
-        v[r->len] = '\0';
-        if (sscanf(v, "bucket-bits %d%n", bits, &n) == 1 && (size_t)n == r->len && *bits >= SP_SEEN_BUCKET_BITS_MIN &&
-            *bits <= SP_SEEN_BUCKET_BITS_MAX)
-            rc = 0;
-        else
-            *bits = 0;
-    }
-    if (rc != 0 && r && (r->type == REDIS_REPLY_STRING || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0)))
-        rc = -2; /* something else has the key */
-done:
-    if (r) freeReplyObject(r);
+    if (r == NULL) return -1;
+    if (r->type == REDIS_REPLY_NIL) rc = 0;
+    else if (r->type == REDIS_REPLY_STRING) rc = layout_parse(r->str, r->len, bits) == 0 ? 0 : -2;
+    else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) == 0) rc = -2; /* another kind of key */
+    else rc = -1;
+    if (rc != 0) *bits = 0;
+    freeReplyObject(r);
     return rc;
 }
 

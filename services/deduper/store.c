@@ -381,11 +381,8 @@ static int connect_redis(store *s, sp_fail *fail) {
     int bits = 0, rc;
     if (s->redis) return 0;
     if ((s->redis = sp_redis_connect(s->o.redis_url)) == NULL ||
-        (rc = sp_seen_layout(s->redis, s->o.prefix, s->o.bucket_bits, &bits)) == -1) {
-        disconnect(s);
-        if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
-        return -1;
-    }
+        (rc = sp_seen_layout(s->redis, s->o.prefix, s->o.bucket_bits, &bits)) == -1)
+        goto unreachable;
     if (rc != 0 || bits != s->o.bucket_bits) {
         disconnect(s);
         if (fail && rc != 0)
@@ -400,12 +397,12 @@ static int connect_redis(store *s, sp_fail *fail) {
         return -2;
     }
     s->listpack_max = sp_redis_config_int(s->redis, "hash-max-listpack-entries", 128); /* 128: Redis's default */
-    if (near_reload(s) != 0) {
-        disconnect(s);
-        if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
-        return -1;
-    }
+    if (near_reload(s) != 0) goto unreachable;
     return 0;
+unreachable:
+    disconnect(s);
+    if (fail) sp_fail_set(fail, "redis_unavailable", "cannot reach Redis at %s", s->o.redis_url);
+    return -1;
 }
 
 int store_open(store *s, sp_fail *fail) { return connect_redis(s, fail); }
