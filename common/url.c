@@ -365,11 +365,17 @@ static char *canonical(CURLU *u, const char *url) {
         char *port = NULL;
         CURLUcode pc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
         if (pc == CURLUE_OK || pc == CURLUE_NO_PORT) {
-            size_t n = strlen(scheme) + 3 + strlen(host) + (port ? strlen(port) + 1 : 0) + strlen(path) +
-                       (query ? strlen(query) + 1 : 0) + 1;
-            out = sp_xmalloc(n);
-            snprintf(out, n, "%s://%s%s%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "", path,
-                     query ? "?" : "", query ? query : "");
+            const char *part[8] = {scheme, "://",         host, port ? ":" : "", port ? port : "",
+                                   path,   query ? "?" : "", query ? query : ""};
+            size_t len[8], n = 1;
+            char *o;
+            for (int i = 0; i < 8; i++) n += len[i] = strlen(part[i]);
+            out = o = sp_xmalloc(n);
+            for (int i = 0; i < 8; i++) {
+                memcpy(o, part[i], len[i]);
+                o += len[i];
+            }
+            *o = '\0';
         }
         curl_free(port);
         goto done;

@@ -258,6 +258,22 @@ static void count_bits(words *w, const uint64_t *h, unsigned n) {
                       (ones >> b & 1);
 }
 
+/* XXH3_64bits() of a word whose length class is known. With xxhash 0.8
+ * (whose internals XXH_INLINE_ALL compiles into this file) each calls the
+ * function XXH3_64bits() would pick for that length, without its
+ * dispatch on the length and the call it did not inline; the same values. */
+#if XXH_VERSION_MAJOR == 0 && XXH_VERSION_MINOR == 8
+static uint64_t hash_1to3(const char *p, size_t n) { return XXH3_len_1to3_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0); }
+static uint64_t hash_4to8(const char *p, size_t n) { return XXH3_len_4to8_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0); }
+static uint64_t hash_9up(const char *p, size_t n) {
+    return n <= 16 ? XXH3_len_9to16_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0) : XXH3_64bits(p, n);
+}
+#else
+static uint64_t hash_1to3(const char *p, size_t n) { return XXH3_64bits(p, n); }
+static uint64_t hash_4to8(const char *p, size_t n) { return XXH3_64bits(p, n); }
+static uint64_t hash_9up(const char *p, size_t n) { return XXH3_64bits(p, n); }
+#endif
+
 /* Hash the first n words in at[], hash the shingles they close and count
  * the shingles' bits. */
 static void hash_words(words *w, unsigned n) {
@@ -276,9 +292,9 @@ static void hash_words(words *w, unsigned n) {
         n2 += len > 3 && len <= 8;
         n3 += len > 8;
     }
-    for (unsigned j = 0; j < n1; j++) h[len1to3[j]] = XXH3_64bits(w->at[len1to3[j]], w->len[len1to3[j]]);
-    for (unsigned j = 0; j < n2; j++) h[len4to8[j]] = XXH3_64bits(w->at[len4to8[j]], w->len[len4to8[j]]);
-    for (unsigned j = 0; j < n3; j++) h[len9up[j]] = XXH3_64bits(w->at[len9up[j]], w->len[len9up[j]]);
+    for (unsigned j = 0; j < n1; j++) h[len1to3[j]] = hash_1to3(w->at[len1to3[j]], w->len[len1to3[j]]);
+    for (unsigned j = 0; j < n2; j++) h[len4to8[j]] = hash_4to8(w->at[len4to8[j]], w->len[len4to8[j]]);
+    for (unsigned j = 0; j < n3; j++) h[len9up[j]] = hash_9up(w->at[len9up[j]], w->len[len9up[j]]);
     /* each word closes a shingle with the one before it, but the first */
     unsigned i = 0, m = 0;
     uint64_t prev = w->last;

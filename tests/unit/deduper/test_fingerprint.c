@@ -233,6 +233,32 @@ static void test_values(void **state) {
     assert_true(f.exact == sp_hash64("", 0));
 }
 
+/* A two-word text's SimHash is its one shingle's hash: the two words'
+ * XXH3 (sp_hash64), mixed, then hashed again. fingerprint.c hashes the
+ * words a length class at a time, each class with xxhash's own function
+ * for it; every length from 1 to 40 on both sides must give what
+ * sp_hash64 gives. */
+static uint64_t shingle_of(const char *a, size_t na, const char *b, size_t nb) {
+    uint64_t sh = 0x9E3779B97F4A7C15ull;
+    sh = (sh ^ sp_hash64(a, na)) * 0x100000001B3ull;
+    sh = (sh ^ sp_hash64(b, nb)) * 0x100000001B3ull;
+    return sp_hash64(&sh, sizeof sh);
+}
+
+static void test_word_lengths(void **state) {
+    char text[100];
+    const char *letters = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnop";
+    fp_text f;
+    (void)state;
+    for (size_t a = 1; a <= 40; a++)
+        for (size_t b = 1; b <= 40; b += 3) {
+            int n = snprintf(text, sizeof text, "%.*s %.*s", (int)a, letters, (int)b, letters + 1);
+            fp_compute(text, (size_t)n, &f);
+            assert_int_equal(f.words, 2);
+            assert_true(f.simhash == shingle_of(letters, a, letters + 1, b));
+        }
+}
+
 static void test_distance(void **state) {
     (void)state;
     assert_int_equal(fp_distance(0, 0), 0);
@@ -251,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_simhash),
         cmocka_unit_test(test_many_words),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_word_lengths),
         cmocka_unit_test(test_distance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
