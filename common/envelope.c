@@ -70,18 +70,23 @@ json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail
     return msg;
 }
 
-int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail) {
+int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_members *members, sp_fail *fail) {
     sp_scan scan;
+    if (members) members->n = 0;
     if (check_size(len, max_bytes, fail)) return -1;
     /* a message the scanner accepts is valid UTF-8 without NUL: the
      * encoding is looked at on its own only when it does not, so that
      * the reason is the same as sp_envelope_parse() gives */
-    if (sp_json_scan(buf, len, &scan) != 0) {
+    if (sp_json_scan_members(buf, len, &scan, members) != 0) {
         if (check_encoding(buf, len, fail)) return -1;
         sp_fail_set(fail, "invalid_json", "byte %zu: %s", scan.err_pos, scan.err);
         return -1;
     }
-    return check_top(scan.is_object, scan.sv_kind, scan.sv_value, fail);
+    if (check_top(scan.is_object, scan.sv_kind, scan.sv_value, fail) != 0) {
+        if (members) members->n = 0;
+        return -1;
+    }
+    return 0;
 }
 
 json_t *sp_dlq_record(const char *stage, const sp_fail *fail, const sp_input *in,

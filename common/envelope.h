@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "jsonscan.h"
 #include "stage.h"
 
 /* Parse and check one input. Returns the object, or NULL with `fail` set to
@@ -15,8 +16,10 @@
 json_t *sp_envelope_parse(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
 
 /* The same checks with the same reason codes, without building the JSON
- * (for raw transforms). 0 ok, -1 with `fail` set. */
-int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_fail *fail);
+ * (for raw transforms). 0 ok, -1 with `fail` set. With `members`, the
+ * message's top-level members are left there as sp_json_members() finds
+ * them (none when the check fails). */
+int sp_envelope_check(const void *buf, size_t len, size_t max_bytes, sp_members *members, sp_fail *fail);
 
 /* Keys longer than this are not copied into dead letters. */
 #define SP_DLQ_MAX_KEY 1024

@@ -31,6 +31,7 @@ typedef struct scanner {
     uint64_t objects; /* objects seen so far: each object's keys get its number */
     char *key;        /* decoded key buffer */
     size_t key_cap;
+    sp_members *members; /* the top-level object's members go here, when wanted */
     /* where set and key start, so that a message's few keys take no malloc */
     uint64_t set_local[64];
     char key_local[128];
@@ -287,6 +288,42 @@ static int set_insert(scanner *sc, uint64_t h) {
 }
 
 static int scan_value(scanner *sc, int depth, sp_scan *top);
+static const char *number_end(const char *p, const char *end, char *type);
+static char *members_key_room(sp_members *m, size_t n);
+static void members_push(sp_members *m, const sp_member *mb);
+static void members_place_keys(sp_members *m);
+static void members_reset(sp_members *m);
+
+/* Note a top-level member just scanned in sc->members, as sp_json_members()
+ * would find it: its key's opening quote at key_at, raw_len bytes of key
+ * there, klen once decoded, its value from value_at to sc->p. A key with
+ * escapes (escapes only shorten) was decoded into sc->key, which the
+ * value's own keys have overwritten since: member_key() kept it. */
+static void member_add(scanner *sc, const unsigned char *key_at, size_t raw_len, size_t klen,
+                       const unsigned char *value_at) {
+    sp_member mb;
+    const char *v = (const char *)value_at;
+    mb.at = (size_t)(key_at - sc->s);
+    mb.start = (size_t)(value_at - sc->s);
+    mb.end = (size_t)(sc->p - sc->s);
+    mb.key_len = klen;
+    mb.key = klen == raw_len ? (const char *)key_at + 1 : NULL; /* NULL: in m->keys, see members_push() */
+    switch (*v) {
+    case '"': mb.type = 's'; break;
+    case '{': mb.type = 'o'; break;
+    case '[': mb.type = 'a'; break;
+    case 't': case 'f': mb.type = 'b'; break;
+    case 'n': mb.type = 'n'; break;
+    default: number_end(v, (const char *)sc->p, &mb.type); break;
+    }
+    members_push(sc->members, &mb);
+}
+
+/* A top-level key with escapes, decoded in sc->key (klen bytes): kept at
+ * the end of the members' key storage for member_add(). */
+static void member_key(scanner *sc, size_t raw_len, size_t klen) {
+    if (klen != raw_len) memcpy(members_key_room(sc->members, klen), sc->key, klen);
+}
 
 static int scan_object(scanner *sc, int depth, sp_scan *top) {
     uint64_t id = ++sc->objects;
@@ -299,9 +336,13 @@ static int scan_object(scanner *sc, int depth, sp_scan *top) {
     for (;;) {
         size_t klen;
         int is_sv;
+        size_t key_raw; /* the key's bytes between its quotes */
+        const unsigned char *key_at = sc->p, *value_at;
         if (sc->p >= sc->end || *sc->p != '"') return fail(sc, "string or '}' expected");
         sc->p++;
         if (scan_string(sc, &klen)) return -1;
+        key_raw = (size_t)(sc->p - key_at) - 2;
+        if (top && sc->members) member_key(sc, key_raw, klen);
         /* the object's number picks the seed: one short hash per key */
         if (set_insert(sc, XXH3_64bits_withSeed(sc->key, klen, seed + id * 0x9E3779B97F4A7C15ull)))
             return fail(sc, "duplicate object key");
@@ -310,6 +351,7 @@ static int scan_object(scanner *sc, int depth, sp_scan *top) {
         if (sc->p >= sc->end || *sc->p != ':') return fail(sc, "':' expected");
         sc->p++;
         skip_ws(sc);
+        value_at = sc->p;
         if (is_sv) {
             top->sv_kind = SP_SV_OTHER;
             if (sc->p < sc->end && (*sc->p == '-' || (*sc->p >= '0' && *sc->p <= '9'))) {
@@ -326,6 +368,7 @@ static int scan_object(scanner *sc, int depth, sp_scan *top) {
         } else if (scan_value(sc, depth + 1, NULL)) {
             return -1;
         }
+        if (top && sc->members) member_add(sc, key_at, key_raw, klen, value_at);
         skip_ws(sc);
         if (sc->p < sc->end && *sc->p == ',') {
             sc->p++;
@@ -388,12 +431,16 @@ static int scan_value(scanner *sc, int depth, sp_scan *top) {
     }
 }
 
-int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
+int sp_json_scan(const char *buf, size_t len, sp_scan *r) { return sp_json_scan_members(buf, len, r, NULL); }
+
+int sp_json_scan_members(const char *buf, size_t len, sp_scan *r, sp_members *m) {
     scanner sc;
     int rc;
     while (seed == 0) seed = sp_random64(); /* per process, so that colliding keys cannot be prepared */
     memset(&sc, 0, sizeof sc);
     memset(r, 0, sizeof *r);
+    if (m) members_reset(m);
+    sc.members = m;
     sc.set = sc.set_local;
     sc.set_cap = sizeof sc.set_local / sizeof sc.set_local[0];
     sc.key = sc.key_local;
@@ -409,7 +456,9 @@ int sp_json_scan(const char *buf, size_t len, sp_scan *r) {
         r->err = sc.err;
         r->err_pos = (size_t)(sc.err_at - sc.s);
         r->is_object = 0;
+        if (m) members_reset(m);
     }
+    if (m) members_place_keys(m);
     if (sc.set != sc.set_local) free(sc.set);
     if (sc.key != sc.key_local) free(sc.key);
     return rc;
@@ -510,23 +559,46 @@ static const char *value_end(const char *p, const char *end, char *type) {
     }
 }
 
-/* Append the decoded key src[0..n) to m->keys; returns its length. */
-static size_t members_add_key(sp_members *m, const char *src, size_t n) {
-    size_t len;
+/* Room for a decoded key of up to n bytes at the end of m->keys (the
+ * caller adds what it wrote to keys_len). */
+static char *members_key_room(sp_members *m, size_t n) {
     if (m->keys_len + n > m->keys_cap) {
         m->keys_cap = (m->keys_len + n) * 2 + 64;
         m->keys = sp_xrealloc(m->keys, m->keys_cap);
     }
-    len = decode_string(src, n, m->keys + m->keys_len);
-    m->keys_len += len;
-    return len;
+    return m->keys + m->keys_len;
+}
+
+/* Forget every member. */
+static void members_reset(sp_members *m) { m->n = m->keys_len = 0; }
+
+/* Append a member. One whose key is NULL has it decoded at the end of
+ * m->keys (key_len bytes, not yet counted in keys_len): m->keys may move
+ * as more are added, so members_place_keys() points at them at the end. */
+static void members_push(sp_members *m, const sp_member *mb) {
+    if (mb->key == NULL) m->keys_len += mb->key_len;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 32;
+        m->v = sp_xrealloc(m->v, m->cap * sizeof *m->v);
+    }
+    m->v[m->n++] = *mb;
+}
+
+/* Point the members whose keys were decoded at them: they lie in m->keys
+ * in member order. */
+static void members_place_keys(sp_members *m) {
+    size_t offset = 0;
+    if (m->keys_len == 0) return;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->v[i].key != NULL) continue;
+        m->v[i].key = m->keys + offset;
+        offset += m->v[i].key_len;
+    }
 }
 
 int sp_json_members(const char *buf, size_t len, sp_members *m) {
     const char *p, *end = buf + len;
-    size_t decoded_keys = 0;
-    m->n = 0;
-    m->keys_len = 0;
+    members_reset(m);
     p = skip_blank(buf, end);
     if (p == end || *p != '{') return -1;
     p = skip_blank(p + 1, end);
@@ -546,28 +618,15 @@ int sp_json_members(const char *buf, size_t len, sp_members *m) {
         if (memchr(key, '\\', mb.key_len) == NULL) {
             mb.key = key;
         } else {
-            /* m->keys may move as more keys are added: point into it below */
             mb.key = NULL;
-            mb.key_len = members_add_key(m, key, mb.key_len);
-            decoded_keys++;
+            mb.key_len = decode_string(key, mb.key_len, members_key_room(m, mb.key_len));
         }
-        if (m->n == m->cap) {
-            m->cap = m->cap ? m->cap * 2 : 32;
-            m->v = sp_xrealloc(m->v, m->cap * sizeof *m->v);
-        }
-        m->v[m->n++] = mb;
+        members_push(m, &mb);
         p = skip_blank(p, end);
         if (p == end || *p != ',') break;
         p = skip_blank(p + 1, end);
     }
-    if (decoded_keys) { /* decoded keys lie in m->keys in member order */
-        size_t offset = 0;
-        for (size_t i = 0; i < m->n; i++) {
-            if (m->v[i].key != NULL) continue;
-            m->v[i].key = m->keys + offset;
-            offset += m->v[i].key_len;
-        }
-    }
+    members_place_keys(m);
     return 0;
 }
 

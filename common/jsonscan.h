@@ -53,6 +53,12 @@ typedef struct sp_members {
     size_t keys_len, keys_cap;
 } sp_members;
 
+/* sp_json_scan(), and the top-level members of the object it accepts into
+ * m (reset first; 0 members when it fails or the value is not an object),
+ * as sp_json_members() would give them: a stage that validates a message
+ * and then reads it walks it once, not twice. */
+int sp_json_scan_members(const char *buf, size_t len, sp_scan *r, sp_members *m);
+
 /* The top-level members of buf[0..len), an object sp_json_scan() accepted,
  * into m (reused across calls: it is reset, not freed; start from a zeroed
  * sp_members). 0, or -1 (with no members) when the value is not an object.

@@ -27,6 +27,9 @@ typedef struct sp_runtime {
     /* sp_runtime_batch's per-input failures (SP_BATCH_MAX of them: too
      * large for the stack) */
     sp_fail *fails;
+    /* a raw stage's: the members the envelope check found in each input of
+     * a batch (SP_BATCH_MAX of them, reused), which sp_input.members points at */
+    sp_members *members;
 } sp_runtime;
 
 extern volatile sig_atomic_t sp_stop_requested;

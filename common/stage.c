@@ -51,7 +51,7 @@ void sp_emit_owned(sp_outbox *ob, int output, const char *key, size_t key_len, c
 
 void sp_emit_dead_letter(sp_outbox *ob, const char *stage, const sp_fail *fail, const char *key, const void *orig,
                          size_t len) {
-    sp_input in = {NULL, -1, -1, 0, orig, len, key, key ? strlen(key) : 0};
+    sp_input in = {NULL, -1, -1, 0, orig, len, key, key ? strlen(key) : 0, NULL};
     sp_out *o = outbox_push(ob, SP_OUTPUT_DLQ, key, key ? strlen(key) : 0);
     o->value = sp_dlq_record(stage, fail, &in, key, key ? strlen(key) : 0, orig, len, len);
     sp_metrics_dead_letter(fail->reason);
@@ -173,11 +173,15 @@ static int retry_wait(sp_runtime *rt, int64_t *backoff, const sp_fail *fail, con
     return sp_stop_requested ? -1 : 0;
 }
 
-static json_t *parse(sp_runtime *rt, const sp_item *it, sp_fail *fail) {
+/* Check input i of a batch (and parse it, unless the stage is raw). */
+static json_t *parse(sp_runtime *rt, sp_item *it, size_t i, sp_fail *fail) {
     memset(fail, 0, sizeof *fail);
     atomic_fetch_add(&sp_stats.consumed, 1);
-    if (rt->def->raw) /* the transform reads the bytes: check them, build nothing */
-        return sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, fail) == 0 ? json_null() : NULL;
+    if (rt->def->raw) { /* the transform reads the bytes: check them, note the members, build nothing */
+        if (sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, &rt->members[i], fail) != 0) return NULL;
+        it->in.members = &rt->members[i];
+        return json_null();
+    }
     return sp_envelope_parse(it->buf, it->len, rt->cfg.max_message_bytes, fail);
 }
 
@@ -192,7 +196,7 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
     if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
     fails = rt->fails;
     for (i = 0; i < n; i++) {
-        msgs[i] = parse(rt, &items[i], &fails[i]);
+        msgs[i] = parse(rt, &items[i], i, &fails[i]);
         ins[i] = msgs[i] ? &items[i].in : NULL;
     }
     if (rt->def->prepare) {
@@ -240,7 +244,7 @@ int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void 
         if (serialise_one(rt, o, &fail) == 0) continue;
         /* too large to send: its dead letter (with its first 64 KiB) instead */
         size_t keep = o->raw_len > 65536 ? 65536 : o->raw_len;
-        sp_input in = {NULL, -1, -1, 0, o->raw, keep, o->key, o->key_len};
+        sp_input in = {NULL, -1, -1, 0, o->raw, keep, o->key, o->key_len, NULL};
         json_t *dlq = sp_dlq_record(rt->def->name, &fail, &in, o->key, o->key_len, o->raw, o->raw_len, keep);
         json_decref(o->value);
         free(o->owned);
@@ -252,7 +256,7 @@ int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void 
         serialise_one(rt, o, &fail);
     }
     memset(&it, 0, sizeof it);
-    it.in = (sp_input){NULL, -1, -1, 0, NULL, 0, NULL, 0};
+    it.in = (sp_input){NULL, -1, -1, 0, NULL, 0, NULL, 0, NULL};
     rc = emit(arg, &it);
     sp_outbox_clear(&rt->out);
     return rc != 0 ? -1 : busy;
@@ -291,12 +295,18 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
         rc = SP_EXIT_CONFIG;
     } else {
         rt.fails = sp_xmalloc(SP_BATCH_MAX * sizeof *rt.fails);
+        if (def->raw) {
+            rt.members = sp_xmalloc(SP_BATCH_MAX * sizeof *rt.members);
+            memset(rt.members, 0, SP_BATCH_MAX * sizeof *rt.members);
+        }
         rc = rt.cfg.stdio ? sp_run_stdio(&rt) : sp_run_kafka(&rt);
     }
     sp_metrics_stop();
     sp_outbox_clear(&rt.out);
     free(rt.out.v);
     free(rt.fails);
+    for (size_t i = 0; rt.members && i < SP_BATCH_MAX; i++) sp_members_free(&rt.members[i]);
+    free(rt.members);
     if (def->fini) def->fini(rt.state);
     sp_config_free(&rt.cfg);
     return rc;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jsonscan.h"
+
 #define SP_SCHEMA_VERSION 1
 #define SP_MAX_OUTPUTS 4
 /* Most inputs the runtime hands over as one batch: a stage's per-batch work
@@ -38,6 +40,9 @@ typedef struct sp_input {
     size_t len;
     const char *key;    /* the input's key, or NULL */
     size_t key_len;
+    /* a raw stage's input (sp_stage_def.raw): its top-level members, as the
+     * envelope check found them while it checked the bytes; else NULL */
+    const sp_members *members;
 } sp_input;
 
 /* One message a transform emits. */

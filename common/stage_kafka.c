@@ -425,7 +425,7 @@ static int handle_batch(kstage *ks, rd_kafka_message_t **ms, size_t n) {
         rd_kafka_message_t *m = ms[i];
         items[i] = (sp_item){m->payload, m->len, m->key, m->key_len,
                              {rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0, m->payload, m->len,
-                              m->key, m->key_len},
+                              m->key, m->key_len, NULL},
                              m};
     }
     if (ks->rewound) {

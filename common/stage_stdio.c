@@ -166,7 +166,7 @@ int sp_run_stdio(sp_runtime *rt) {
             lineno++;
             if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
             bytes += len;
-            items[n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0}, NULL};
+            items[n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0, NULL}, NULL};
             n++;
         }
         if (n == 0) continue;

@@ -152,7 +152,7 @@ int fetch_tick(void *state, sp_outbox *out) {
         json_t *rec;
         json_array_foreach(f->startup, i, rec) {
             sp_fail fail;
-            sp_input in = {NULL, -1, -1, 0, NULL, 0, NULL, 0};
+            sp_input in = {NULL, -1, -1, 0, NULL, 0, NULL, 0, NULL};
             size_t before = out->n;
             memset(&fail, 0, sizeof fail);
             if (fetch_transform(f, rec, &in, out, &fail) != SP_OK) {

@@ -31,14 +31,21 @@ static void disagree(const char *what, const uint8_t *data, size_t size) {
     abort();
 }
 
-/* The raw view of an object jansson parsed agrees with jansson's. */
-static void check_members(json_t *j, const uint8_t *data, size_t size) {
+/* The raw view of an object jansson parsed agrees with jansson's, and the
+ * envelope check found the same members as it scanned (`found`). */
+static void check_members(json_t *j, const uint8_t *data, size_t size, const sp_members *found) {
     static sp_members m;
     static char *text;
     static size_t cap;
     sp_fail a, b;
     if (sp_json_members((const char *)data, size, &m) != 0) disagree("members of an object not found", data, size);
-    if (m.n != json_object_size(j)) disagree("member count", data, size);
+    if (m.n != json_object_size(j) || found->n != m.n) disagree("member count", data, size);
+    for (size_t i = 0; i < m.n; i++) {
+        const sp_member *x = &m.v[i], *y = &found->v[i];
+        if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len) != 0 || x->at != y->at ||
+            x->start != y->start || x->end != y->end || x->type != y->type)
+            disagree("member found by the check", data, size);
+    }
     for (size_t i = 0; i < m.n; i++) {
         char *key = strndup(m.v[i].key, m.v[i].key_len);
         json_t *v = json_object_get(j, key);
@@ -57,20 +64,21 @@ static void check_members(json_t *j, const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static sp_members found;
     sp_fail a, b;
     json_t *j;
     int rb;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     j = sp_envelope_parse(data, size, MAX_BYTES, &a);
-    rb = sp_envelope_check(data, size, MAX_BYTES, &b);
+    rb = sp_envelope_check(data, size, MAX_BYTES, &found, &b);
     if ((j != NULL) != (rb == 0) || strcmp(a.reason, b.reason) != 0) {
         fprintf(stderr, "\nfuzz_envelope: disagreement on %zu bytes '%.*s'\n  jansson: %s (%s)\n  scanner: %s (%s)\n",
                 size, (int)(size > 300 ? 300 : size), (const char *)data, j ? "ok" : a.reason, j ? "" : a.detail,
                 rb == 0 ? "ok" : b.reason, rb == 0 ? "" : b.detail);
         abort();
     }
-    if (j && json_is_object(j)) check_members(j, data, size);
+    if (j && json_is_object(j)) check_members(j, data, size, &found);
     json_decref(j);
     return 0;
 }

@@ -33,7 +33,7 @@ static const char *bulletin =
 
 static void run(json_t *d, sp_outbox *out) {
     sp_fail fail;
-    sp_input in = {NULL, -1, -1, 1, NULL, 0, NULL, 0};
+    sp_input in = {NULL, -1, -1, 1, NULL, 0, NULL, 0, NULL};
     memset(out, 0, sizeof *out);
     assert_int_equal(split_transform(NULL, d, &in, out, &fail), SP_OK);
 }
@@ -90,7 +90,7 @@ static void test_rejects(void **state) {
     json_t *d = doc("text");
     sp_outbox out = {NULL, 0, 0};
     sp_fail fail;
-    sp_input in = {NULL, -1, -1, 1, NULL, 0, NULL, 0};
+    sp_input in = {NULL, -1, -1, 1, NULL, 0, NULL, 0, NULL};
     (void)state;
     json_object_del(d, "text");
     assert_int_equal(split_transform(NULL, d, &in, &out, &fail), SP_REJECT);
