@@ -31,6 +31,7 @@ typedef struct scanner {
     uint64_t objects; /* objects seen so far: each object's keys get its number */
     char *key;        /* decoded key buffer */
     size_t key_cap;
+    const char *key_text; /* the key just scanned, decoded: in the message when it has no escape, else sc->key */
     sp_members *members; /* the top-level object's members go here, when wanted */
     /* where set and key start, so that a message's few keys take no malloc */
     uint64_t set_local[64];
@@ -138,9 +139,12 @@ static int special_in(uint64_t w) {
 }
 
 /* Scan a string after its opening quote. With `decoded`, its decoded bytes
- * are left in sc->key[0..*decoded) (by decode_string, once it is checked). */
+ * are at sc->key_text[0..*decoded): the message's own bytes when the string
+ * has no escape, else decoded into sc->key (by decode_string, once it is
+ * checked). */
 static int scan_string(scanner *sc, size_t *decoded) {
     const unsigned char *start = sc->p;
+    int escaped = 0;
     for (;;) {
         /* plain ASCII text, the common case, 16 bytes at a time (then 8)
          * up to the first '"', '\\', control character or byte from 0x80
@@ -171,8 +175,13 @@ static int scan_string(scanner *sc, size_t *decoded) {
         if (c == '"') {
             if (decoded) {
                 size_t n = (size_t)(sc->p - start);
-                key_reserve(sc, n);
-                *decoded = decode_string((const char *)start, n, sc->key);
+                sc->key_text = (const char *)start;
+                *decoded = n;
+                if (escaped) {
+                    key_reserve(sc, n);
+                    *decoded = decode_string((const char *)start, n, sc->key);
+                    sc->key_text = sc->key;
+                }
             }
             sc->p++;
             return 0;
@@ -190,6 +199,7 @@ static int scan_string(scanner *sc, size_t *decoded) {
             continue;
         }
         sc->p++;
+        escaped = 1;
         if (sc->p >= sc->end) return fail(sc, "premature end of input");
         c = *sc->p++;
         if (c == 'u') {
@@ -298,7 +308,7 @@ static void members_reset(sp_members *m);
  * would find it: its key's opening quote at key_at, raw_len bytes of key
  * there, klen once decoded, its value from value_at to sc->p. A key with
  * escapes (escapes only shorten) was decoded into sc->key, which the
- * value's own keys have overwritten since: member_key() kept it. */
+ * value's own keys overwrite: member_key() kept it. */
 static void member_add(scanner *sc, const unsigned char *key_at, size_t raw_len, size_t klen,
                        const unsigned char *value_at) {
     sp_member mb;
@@ -322,7 +332,7 @@ static void member_add(scanner *sc, const unsigned char *key_at, size_t raw_len,
 /* A top-level key with escapes, decoded in sc->key (klen bytes): kept at
  * the end of the members' key storage for member_add(). */
 static void member_key(scanner *sc, size_t raw_len, size_t klen) {
-    if (klen != raw_len) memcpy(members_key_room(sc->members, klen), sc->key, klen);
+    if (klen != raw_len) memcpy(members_key_room(sc->members, klen), sc->key_text, klen);
 }
 
 static int scan_object(scanner *sc, int depth, sp_scan *top) {
@@ -344,9 +354,9 @@ static int scan_object(scanner *sc, int depth, sp_scan *top) {
         key_raw = (size_t)(sc->p - key_at) - 2;
         if (top && sc->members) member_key(sc, key_raw, klen);
         /* the object's number picks the seed: one short hash per key */
-        if (set_insert(sc, XXH3_64bits_withSeed(sc->key, klen, seed + id * 0x9E3779B97F4A7C15ull)))
+        if (set_insert(sc, XXH3_64bits_withSeed(sc->key_text, klen, seed + id * 0x9E3779B97F4A7C15ull)))
             return fail(sc, "duplicate object key");
-        is_sv = top && klen == 14 && memcmp(sc->key, "schema_version", 14) == 0;
+        is_sv = top && klen == 14 && memcmp(sc->key_text, "schema_version", 14) == 0;
         skip_ws(sc);
         if (sc->p >= sc->end || *sc->p != ':') return fail(sc, "':' expected");
         sc->p++;
