@@ -253,9 +253,18 @@ static void count_bits(words *w, const uint64_t *h, unsigned n) {
         fours = csa(fours, fours_a, fours_b, &eights);
         for (int j = 0; j < 8; j++) lane[j] += (eights >> j) & 0x0101010101010101ull;
     }
-    for (int b = 0; b < 64; b++)
-        w->ones[b] += 8 * ((lane[b % 8] >> 8 * (b / 8)) & 0xFF) + 4 * (fours >> b & 1) + 2 * (twos >> b & 1) +
-                      (ones >> b & 1);
+    /* Bit b = 8i + j has counted 8 times byte i of lane[j], plus bit b of
+     * fours, twos and ones. Those are summed four counters at a time, in
+     * 16-bit fields (at most 8 * 255 + 7 each): the even bytes of lane[j]
+     * (bits j, 16 + j, 32 + j, 48 + j), then the odd ones (8 + j, ...). */
+    const uint64_t even_bytes = 0x00FF00FF00FF00FFull, field_bit = 0x0001000100010001ull;
+    for (int j = 0; j < 8; j++)
+        for (int odd = 0; odd < 2; odd++) {
+            int b = j + 8 * odd; /* the bit of the first field */
+            uint64_t sum = 8 * (lane[j] >> 8 * odd & even_bytes) + 4 * (fours >> b & field_bit) +
+                           2 * (twos >> b & field_bit) + (ones >> b & field_bit);
+            for (int k = 0; k < 4; k++) w->ones[b + 16 * k] += sum >> 16 * k & 0xFFFF;
+        }
 }
 
 /* XXH3_64bits() of a word whose length class is known. With xxhash 0.8
