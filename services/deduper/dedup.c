@@ -1,7 +1,8 @@
 /* dedup.c — each story once (news.stories -> news.unique, news.duplicates).
  *
- * A raw stage: stories are read from their bytes (common/jsonscan.h), never
- * built into a DOM, and written out as the same bytes with the deduper's
+ * A raw stage: stories are read from their bytes (their members as the
+ * runtime's envelope check found them, common/jsonscan.h), never built
+ * into a DOM, and written out as the same bytes with the deduper's
  * members appended. For a batch of stories (the prepare hook) the deduper
  * works out what each is compared by — its canonical URL, the hash of its
  * normalised text and its SimHash, or for a short story the hash of its
