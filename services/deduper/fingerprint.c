@@ -292,15 +292,16 @@ static void hash_words(words *w, unsigned n) {
      * the processor more than the hashing. So the words are hashed a
      * length class at a time: first listed by class (without a branch:
      * each index is written to all three lists, and only its own list's
-     * count goes up), then each class hashed in a loop of its own. */
-    unsigned len1to3[BATCH], len4to8[BATCH], len9up[BATCH], n1 = 0, n2 = 0, n3 = 0;
+     * count goes up; the middle class's count is what the others leave),
+     * then each class hashed in a loop of its own. */
+    unsigned len1to3[BATCH], len4to8[BATCH], len9up[BATCH], n1 = 0, n2, n3 = 0;
     for (unsigned i = 0; i < n; i++) {
         size_t len = w->len[i];
-        len1to3[n1] = len4to8[n2] = len9up[n3] = i;
+        len1to3[n1] = len4to8[i - n1 - n3] = len9up[n3] = i;
         n1 += len <= 3;
-        n2 += len > 3 && len <= 8;
         n3 += len > 8;
     }
+    n2 = n - n1 - n3;
     for (unsigned j = 0; j < n1; j++) h[len1to3[j]] = hash_1to3(w->at[len1to3[j]], w->len[len1to3[j]]);
     for (unsigned j = 0; j < n2; j++) h[len4to8[j]] = hash_4to8(w->at[len4to8[j]], w->len[len4to8[j]]);
     for (unsigned j = 0; j < n3; j++) h[len9up[j]] = hash_9up(w->at[len9up[j]], w->len[len9up[j]]);
