@@ -52,21 +52,29 @@ unsigned sp_member_type(const sp_member *m) {
 }
 
 /* Looks up member `name` of a message: its SP_T_* type, 0 when absent. */
-typedef unsigned (*member_type_fn)(const void *msg, const char *name);
+typedef unsigned (*member_type_fn)(void *msg, const char *name);
 
-static unsigned json_member_type(const void *msg, const char *name) {
+static unsigned json_member_type(void *msg, const char *name) {
     json_t *v = json_object_get(msg, name);
     return v ? sp_json_type(v) : 0;
 }
 
-static unsigned raw_member_type(const void *msg, const char *name) {
-    const sp_member *mb = sp_members_get(msg, name);
+/* A raw message's members, looked up in the fields' order: most messages
+ * have them in that order too (sp_members_next). */
+typedef struct raw_cursor {
+    const sp_members *m;
+    size_t next;
+} raw_cursor;
+
+static unsigned raw_member_type(void *msg, const char *name) {
+    raw_cursor *c = msg;
+    const sp_member *mb = sp_members_next(c->m, name, &c->next);
     return mb ? sp_member_type(mb) : 0;
 }
 
 /* The check itself, for either form of message: every field present (not
  * null unless allowed) with an allowed type. */
-static int check_fields(const void *msg, member_type_fn member_type, const sp_field *fields, sp_fail *fail) {
+static int check_fields(void *msg, member_type_fn member_type, const sp_field *fields, sp_fail *fail) {
     for (const sp_field *f = fields; f->name; f++) {
         unsigned t = member_type(msg, f->name);
         if (t == 0 || (t == SP_T_NULL && !(f->types & SP_T_NULL))) {
@@ -86,7 +94,8 @@ int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
 }
 
 int sp_check_members(const sp_members *m, const sp_field *fields, sp_fail *fail) {
-    return check_fields(m, raw_member_type, fields, fail);
+    raw_cursor c = {m, 0};
+    return check_fields(&c, raw_member_type, fields, fail);
 }
 
 int sp_check_raw(json_t *doc, sp_fail *fail) {

@@ -647,9 +647,17 @@ void sp_members_free(sp_members *m) {
 }
 
 const sp_member *sp_members_get(const sp_members *m, const char *key) {
-    size_t len = strlen(key);
-    for (size_t i = 0; i < m->n; i++)
-        if (m->v[i].key_len == len && memcmp(m->v[i].key, key, len) == 0) return &m->v[i];
+    size_t next = 0;
+    return sp_members_next(m, key, &next);
+}
+
+const sp_member *sp_members_next(const sp_members *m, const char *key, size_t *next) {
+    size_t len = strlen(key), i = *next < m->n ? *next : 0;
+    for (size_t k = 0; k < m->n; k++, i = i + 1 < m->n ? i + 1 : 0)
+        if (m->v[i].key_len == len && memcmp(m->v[i].key, key, len) == 0) {
+            *next = i + 1;
+            return &m->v[i];
+        }
     return NULL;
 }
 

@@ -69,6 +69,12 @@ int sp_json_members(const char *buf, size_t len, sp_members *m);
 void sp_members_free(sp_members *m);
 /* The member named `key` (NUL-terminated), or NULL. */
 const sp_member *sp_members_get(const sp_members *m, const char *key);
+/* The same, looking first at member *next and on from there (then from the
+ * start), and setting *next just past the member found: looking up names in
+ * the order the message has them (a schema's order, most often) compares
+ * one key each. Start *next at 0. In a message with duplicate keys (which
+ * sp_json_scan() refuses) which of them it finds depends on *next. */
+const sp_member *sp_members_next(const sp_members *m, const char *key, size_t *next);
 /* The decoded bytes of the string value buf[start..end) (as sp_member gives
  * it, quotes included) into *out, grown as needed (*cap its size); returns
  * the decoded length. *out is NUL-terminated. */

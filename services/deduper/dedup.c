@@ -60,6 +60,7 @@ typedef struct dedup {
     story batch[SP_BATCH_MAX];
     size_t n, next;
     const sp_members *members; /* the top-level members of the story being described */
+    size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
     size_t text_cap;
     char *brief;          /* title and summary */
@@ -140,11 +141,17 @@ void dedup_fini(void *state) {
     free(d);
 }
 
+/* The story's string member `name`, or NULL when it is absent or not a
+ * string. Looked up in the order the stories have them (d->member_next). */
+static const sp_member *text_member(dedup *d, const char *name) {
+    const sp_member *m = sp_members_next(d->members, name, &d->member_next);
+    return m && m->type == 's' ? m : NULL;
+}
+
 /* A string member's decoded text in d->text (its length in *len), or NULL
- * when absent or null. */
-static const char *text_of(dedup *d, const char *data, const char *name, size_t *len) {
-    const sp_member *m = sp_members_get(d->members, name);
-    if (m == NULL || m->type != 's') return NULL;
+ * for none. */
+static const char *text_of(dedup *d, const char *data, const sp_member *m, size_t *len) {
+    if (m == NULL) return NULL;
     *len = sp_json_string_decode(data, m->start, m->end, &d->text, &d->text_cap);
     return d->text;
 }
@@ -201,12 +208,6 @@ static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
 
 static void put_text(char **buf, size_t *len, size_t *cap, const char *s) { put(buf, len, cap, s, strlen(s)); }
 
-/* 1 when the story has a string member `name`. */
-static int has_text(dedup *d, const char *name) {
-    const sp_member *m = sp_members_get(d->members, name);
-    return m && m->type == 's';
-}
-
 /* What the story is compared by; -1 (fail set) if it is not a story we can decide. */
 static int describe(dedup *d, const sp_input *in, story *s) {
     const char *v;
@@ -222,25 +223,29 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     }
     if (sp_check_story_members(d->members, &s->fail) != 0) return -1;
     find_cuts(d->members, in, s);
-    v = text_of(d, in->data, "story_id", &len);
+    d->member_next = 0;
+    const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
+                    *summary = text_member(d, "summary"), *body = text_member(d, "body"),
+                    *url = text_member(d, "url"), *given = text_member(d, "canonical_url");
+    v = text_of(d, in->data, id, &len);
     if (v == NULL || len != 16 || sp_seen_story_bytes(v, st->id) != 0) {
         sp_fail_set(&s->fail, "invalid_value", "story_id is not 16 lowercase hex digits");
         return -1;
     }
     memcpy(s->id, v, 17);
-    v = text_of(d, in->data, "body", &len);
+    v = text_of(d, in->data, body, &len);
     fp_compute(v, len, &fp);
     st->content = fp.exact;
     st->has_simhash = fp.words >= d->near_min_words;
     st->simhash = st->has_simhash ? fp.simhash : 0;
     /* title and summary: a short story's stand-in for near text, and for
      * any story with both, a match as good as the text's */
-    if (!st->has_simhash || (has_text(d, "title") && has_text(d, "summary"))) {
+    if (!st->has_simhash || (title && summary)) {
         size_t n = 0;
         int any = 0;
-        if ((v = text_of(d, in->data, "title", &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        if ((v = text_of(d, in->data, title, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
         put(&d->brief, &n, &d->brief_cap, "\n", 1);
-        if ((v = text_of(d, in->data, "summary", &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        if ((v = text_of(d, in->data, summary, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
         if (any) {
             st->brief = fp_exact(d->brief, n);
             st->has_brief = 1;
@@ -248,8 +253,8 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     }
     /* the URL by the current rules; a canonical_url given is only a fallback */
     s->canonical = NULL;
-    if ((v = text_of(d, in->data, "url", &len))) s->canonical = sp_url_canonical(v);
-    if (s->canonical == NULL && (v = text_of(d, in->data, "canonical_url", &len))) s->canonical = sp_url_canonical(v);
+    if ((v = text_of(d, in->data, url, &len))) s->canonical = sp_url_canonical(v);
+    if (s->canonical == NULL && (v = text_of(d, in->data, given, &len))) s->canonical = sp_url_canonical(v);
     st->has_url = s->canonical != NULL;
     st->url = s->canonical ? sp_seen_url_hash(s->canonical) : 0;
     return 0;

@@ -131,6 +131,40 @@ static void test_many_escaped_keys(void **state) {
     free(msg);
 }
 
+/* sp_members_next: in the message's order one key compared a lookup, and
+ * any other order still finds every member (from the start again). */
+static void test_next(void **state) {
+    static const char msg[] = "{\"a\":1,\"bb\":2,\"c\":3,\"dd\":4}";
+    sp_members m = {0};
+    size_t next = 0;
+    (void)state;
+    assert_int_equal(sp_json_members(msg, strlen(msg), &m), 0);
+    assert_ptr_equal(sp_members_next(&m, "a", &next), &m.v[0]);
+    assert_int_equal(next, 1);
+    assert_ptr_equal(sp_members_next(&m, "c", &next), &m.v[2]);
+    assert_int_equal(next, 3);
+    /* behind the cursor: found past the end, from the start */
+    assert_ptr_equal(sp_members_next(&m, "bb", &next), &m.v[1]);
+    assert_int_equal(next, 2);
+    assert_ptr_equal(sp_members_next(&m, "dd", &next), &m.v[3]);
+    assert_int_equal(next, 4);
+    /* a cursor at or past the end starts at the beginning */
+    assert_ptr_equal(sp_members_next(&m, "a", &next), &m.v[0]);
+    next = 99;
+    assert_ptr_equal(sp_members_next(&m, "c", &next), &m.v[2]);
+    /* absent: NULL, the cursor left as it was */
+    next = 2;
+    assert_null(sp_members_next(&m, "b", &next));
+    assert_null(sp_members_next(&m, "", &next));
+    assert_int_equal(next, 2);
+    sp_members_free(&m);
+    /* no members */
+    assert_int_equal(sp_json_members("{}", 2, &m), 0);
+    next = 0;
+    assert_null(sp_members_next(&m, "a", &next));
+    sp_members_free(&m);
+}
+
 static void test_empty_and_not_objects(void **state) {
     static const char *const not_objects[] = {"[]", "[{\"a\":1}]", "\"{\\\"a\\\":1}\"", "1", "-1.5", "null",
                                               "true", " \n[ ]", ""};
@@ -422,6 +456,7 @@ int main(void) {
         cmocka_unit_test(test_all_types_and_white_space),
         cmocka_unit_test(test_escaped_keys),
         cmocka_unit_test(test_many_escaped_keys),
+        cmocka_unit_test(test_next),
         cmocka_unit_test(test_empty_and_not_objects),
         cmocka_unit_test(test_truncated_input_stays_in_bounds),
         cmocka_unit_test(test_string_decode),
