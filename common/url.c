@@ -42,11 +42,28 @@ static size_t tracking_n = sizeof tracking_default / sizeof *tracking_default;
 static const char *tracking_spec = SP_URL_TRACKING_DEFAULT;
 static void *tracking_block; /* what sp_url_set_tracking() allocated, or NULL */
 
-/* Called for every byte of every URL: kept small enough to inline. */
-static inline int is_unreserved(unsigned char c) {
-    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '-' || c == '.' || c == '_' ||
-           c == '~';
-}
+/* What each byte may be, looked up for every byte of every URL: bit 1
+ * UNRESERVED (RFC 3986: A-Z a-z 0-9 - . _ ~); bit 2 LITERAL, may appear
+ * unencoded in a path or a query (the unreserved characters, the
+ * sub-delimiters ! $ & ' ( ) * + , ; =, ':', '@', '/' and '?'); bit 4
+ * HOST_PLAIN, a character of a host curl hands back as it is (a-z 0-9 . -).
+ * Nothing from 0x80 up. tests/unit/test_url.c checks every byte. */
+enum { UNRESERVED = 1, LITERAL = 2, HOST_PLAIN = 4 };
+static const unsigned char url_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00-0F */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10-1F */
+    0, 2, 0, 0, 2, 0, 2, 2, 2, 2, 2, 2, 2, 7, 7, 2, /* 20-2F  !"#$%&'()*+,-./ */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2, 2, 0, 2, 0, 2, /* 30-3F 0123456789:;<=>? */
+    2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 40-4F @ABCDEFGHIJKLMNO */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3, /* 50-5F PQRSTUVWXYZ[\]^_ */
+    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 60-6F `abcdefghijklmno */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 3, 0, /* 70-7F pqrstuvwxyz{|}~  */
+};
+
+static int is_unreserved(unsigned char c) { return url_chars[c] & UNRESERVED; }
+
+/* May appear unencoded in a path or a query. */
+static int literal_ok(unsigned char c) { return url_chars[c] & LITERAL; }
 
 static char ascii_lower(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
 
@@ -156,17 +173,6 @@ static int hexval(char c) {
     return -1;
 }
 
-/* May appear unencoded in a path or a query (RFC 3986 pchar, '/' and '?'). */
-static inline int literal_ok(unsigned char c) {
-    switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
-    case ':': case '@': case '/': case '?':
-        return 1;
-    default:
-        return is_unreserved(c);
-    }
-}
-
 /* s with its percent-encoding normalised (see url.h), malloc'ed. */
 static char *normalise_pct(const char *s) {
     static const char hex[] = "0123456789ABCDEF";
@@ -174,6 +180,10 @@ static char *normalise_pct(const char *s) {
     char *out = sp_xmalloc(3 * n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (literal_ok(c)) { /* most bytes: '%' is not one */
+            *o++ = (char)c;
+            continue;
+        }
         if (c == '%' && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
             c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
@@ -181,9 +191,6 @@ static char *normalise_pct(const char *s) {
                 *o++ = (char)c;
                 continue;
             }
-        } else if (literal_ok(c) && c != '%') {
-            *o++ = (char)c;
-            continue;
         }
         *o++ = '%';
         *o++ = hex[c >> 4];
@@ -329,7 +336,7 @@ int sp_url_no_shortcut;
 
 static int settled(const char *host, const char *path, const char *query) {
     for (const char *p = host; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')) return 0;
+        if (!(url_chars[(unsigned char)*p] & HOST_PLAIN)) return 0;
     if (*host == '\0' || path[0] != '/') return 0;
     for (const char *p = path; *p; p++) {
         if (!literal_ok((unsigned char)*p) && *p != '%') return 0;

@@ -190,6 +190,41 @@ static void test_percent_encoding(void **state) {
     run(t, N(t));
 }
 
+/* Every byte, percent-encoded and (where a URL may hold it) as it is, in the
+ * path and in the query: what RFC 3986 says of it, spelled out here apart
+ * from url.c's own table. Encoded, an unreserved character is decoded and
+ * every other byte stays "%XX" in upper case; as it is, a character that may
+ * appear literally (unreserved, the sub-delimiters, ':', '@', '/', '?') stays
+ * and every other one is encoded. */
+static int rfc_unreserved(int c) { return c > 0 && c < 128 && strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~", c); }
+static int rfc_literal(int c) { return rfc_unreserved(c) || (c > 0 && c < 128 && strchr("!$&'()*+,;=:@/?", c)); }
+
+static void test_every_byte(void **state) {
+    static const char *const at[] = {"https://example.com/a%sb", "https://example.com/s?k=a%sb"};
+    size_t bad = 0;
+    (void)state;
+    for (int k = 0; k < 2; k++)
+        for (int c = 0; c < 256; c++) {
+            char part[8], in[64], want[64];
+            /* encoded */
+            snprintf(part, sizeof part, "%%%02x", c);
+            snprintf(in, sizeof in, at[k], part);
+            if (rfc_unreserved(c)) snprintf(part, sizeof part, "%c", c);
+            else snprintf(part, sizeof part, "%%%02X", c);
+            snprintf(want, sizeof want, at[k], part);
+            bad += !check(in, want);
+            /* as it is: printable ASCII but for what ends the path or
+             * query ('#', and '?' in a path) or starts a triplet ('%') */
+            if (c <= ' ' || c >= 0x7F || c == '#' || c == '%' || (k == 0 && c == '?') || (k == 1 && c == '&')) continue;
+            snprintf(part, sizeof part, "%c", c);
+            snprintf(in, sizeof in, at[k], part);
+            if (!rfc_literal(c)) snprintf(part, sizeof part, "%%%02X", c);
+            snprintf(want, sizeof want, at[k], part);
+            bad += !check(in, want);
+        }
+    if (bad) fail_msg("%zu bytes canonicalised wrong", bad);
+}
+
 static void test_hosts(void **state) {
     static const struct url_case t[] = {
         {"http://0x7f.1/", "http://127.0.0.1/"}, /* curl writes IPv4 in dotted decimal */
@@ -549,6 +584,7 @@ int main(void) {
         cmocka_unit_test(test_basics),
         cmocka_unit_test(test_ports_fragments_dots),
         cmocka_unit_test(test_percent_encoding),
+        cmocka_unit_test(test_every_byte),
         cmocka_unit_test(test_hosts),
         cmocka_unit_test(test_idn),
         cmocka_unit_test(test_query),
@@ -563,6 +599,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_basics, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_ports_fragments_dots, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_percent_encoding, without_shortcut, with_shortcut),
+        cmocka_unit_test_setup_teardown(test_every_byte, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_hosts, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_query, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_seed_links, without_shortcut, with_shortcut),
