@@ -194,6 +194,7 @@ static void copy16(char *to, const char *from, size_t n) {
  * counted, each in a loop of its own, which keeps the processor busier
  * than doing it all word by word in the middle of the scan. */
 #define BATCH 256
+_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080");
 
 typedef struct words {
     const char *at[BATCH]; /* words not hashed yet: at[i][0..len[i]) in the normalised text */
@@ -229,40 +230,49 @@ static uint64_t csa(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry) {
 }
 
 /* Add to ones[] how many of h[0..n) have each bit set; n is a multiple of
- * 8, at most 2040.
+ * 16, at most 4080.
  *
  * Counting bit by bit would be 64 steps a hash. Instead:
- *   - A Harley-Seal adder tree reduces each 8 hashes to one word: ones,
- *     twos and fours hold, bit by bit, a running count in binary (bit b of
- *     twos worth 2 for bit b, and so on), and each 8 hashes added to them
- *     carry out one word `eights` whose bit b is worth 8.
- *   - The eights are counted in packed counters: lane[j] holds eight 8-bit
+ *   - A Harley-Seal adder tree reduces each 16 hashes to one word: ones,
+ *     twos, fours and eights hold, bit by bit, a running count in binary
+ *     (bit b of twos worth 2 for bit b, and so on), and each 16 hashes
+ *     added to them carry out one word `sixteens` whose bit b is worth 16.
+ *   - The sixteens are counted in packed counters: lane[j] holds eight 8-bit
  *     counters side by side, byte i counting bit 8i+j, so adding
- *     (eights >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
- *     once. There are at most 2040 / 8 = 255 eights: no byte overflows. */
+ *     (sixteens >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
+ *     once. There are at most 4080 / 16 = 255 sixteens: no byte overflows. */
 static void count_bits(words *w, const uint64_t *h, unsigned n) {
-    uint64_t ones = 0, twos = 0, fours = 0, lane[8] = {0};
-    for (unsigned k = 0; k < n; k += 8) {
-        uint64_t twos_a, twos_b, fours_a, fours_b, eights;
+    uint64_t ones = 0, twos = 0, fours = 0, eights = 0, lane[8] = {0};
+    for (unsigned k = 0; k < n; k += 16) {
+        uint64_t twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
         ones = csa(ones, h[k], h[k + 1], &twos_a);
         ones = csa(ones, h[k + 2], h[k + 3], &twos_b);
         twos = csa(twos, twos_a, twos_b, &fours_a);
         ones = csa(ones, h[k + 4], h[k + 5], &twos_a);
         ones = csa(ones, h[k + 6], h[k + 7], &twos_b);
         twos = csa(twos, twos_a, twos_b, &fours_b);
-        fours = csa(fours, fours_a, fours_b, &eights);
-        for (int j = 0; j < 8; j++) lane[j] += (eights >> j) & 0x0101010101010101ull;
+        fours = csa(fours, fours_a, fours_b, &eights_a);
+        ones = csa(ones, h[k + 8], h[k + 9], &twos_a);
+        ones = csa(ones, h[k + 10], h[k + 11], &twos_b);
+        twos = csa(twos, twos_a, twos_b, &fours_a);
+        ones = csa(ones, h[k + 12], h[k + 13], &twos_a);
+        ones = csa(ones, h[k + 14], h[k + 15], &twos_b);
+        twos = csa(twos, twos_a, twos_b, &fours_b);
+        fours = csa(fours, fours_a, fours_b, &eights_b);
+        eights = csa(eights, eights_a, eights_b, &sixteens);
+        for (int j = 0; j < 8; j++) lane[j] += (sixteens >> j) & 0x0101010101010101ull;
     }
-    /* Bit b = 8i + j has counted 8 times byte i of lane[j], plus bit b of
-     * fours, twos and ones. Those are summed four counters at a time, in
-     * 16-bit fields (at most 8 * 255 + 7 each): the even bytes of lane[j]
-     * (bits j, 16 + j, 32 + j, 48 + j), then the odd ones (8 + j, ...). */
+    /* Bit b = 8i + j has counted 16 times byte i of lane[j], plus bit b of
+     * eights, fours, twos and ones. Those are summed four counters at a
+     * time, in 16-bit fields (at most 16 * 255 + 15 each): the even bytes
+     * of lane[j] (bits j, 16 + j, 32 + j, 48 + j), then the odd ones
+     * (8 + j, ...). */
     const uint64_t even_bytes = 0x00FF00FF00FF00FFull, field_bit = 0x0001000100010001ull;
     for (int j = 0; j < 8; j++)
         for (int odd = 0; odd < 2; odd++) {
             int b = j + 8 * odd; /* the bit of the first field */
-            uint64_t sum = 8 * (lane[j] >> 8 * odd & even_bytes) + 4 * (fours >> b & field_bit) +
-                           2 * (twos >> b & field_bit) + (ones >> b & field_bit);
+            uint64_t sum = 16 * (lane[j] >> 8 * odd & even_bytes) + 8 * (eights >> b & field_bit) +
+                           4 * (fours >> b & field_bit) + 2 * (twos >> b & field_bit) + (ones >> b & field_bit);
             for (int k = 0; k < 4; k++) w->ones[b + 16 * k] += sum >> 16 * k & 0xFFFF;
         }
 }
@@ -286,7 +296,7 @@ static uint64_t hash_9up(const char *p, size_t n) { return XXH3_64bits(p, n); }
 /* Hash the first n words in at[], hash the shingles they close and count
  * the shingles' bits. */
 static void hash_words(words *w, unsigned n) {
-    uint64_t h[BATCH], sh[BATCH];
+    uint64_t h[BATCH], sh[BATCH]; /* BATCH is a multiple of 16: room for the padding */
     /* XXH3 takes a different path for 1-3, 4-8, 9-16 and 17-128 bytes; in
      * text order the lengths jump between them unpredictably, which costs
      * the processor more than the hashing. So the words are hashed a
@@ -316,8 +326,8 @@ static void hash_words(words *w, unsigned n) {
         sh[m++] = shingle_hash(prev, h[i]);
         prev = h[i];
     }
-    /* count_bits() takes them 8 at a time; hashes of 0 count no bits */
-    unsigned padded = (m + 7) / 8 * 8;
+    /* count_bits() takes them 16 at a time; hashes of 0 count no bits */
+    unsigned padded = (m + 15) / 16 * 16;
     memset(sh + m, 0, (padded - m) * sizeof *sh);
     count_bits(w, sh, padded);
     w->shingles += m;

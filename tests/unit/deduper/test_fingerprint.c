@@ -245,6 +245,49 @@ static uint64_t shingle_of(const char *a, size_t na, const char *b, size_t nb) {
     return sp_hash64(&sh, sizeof sh);
 }
 
+/* The SimHash the plain way: the normalised text's words split at its
+ * spaces, each shingle hashed with shingle_of(), its 64 bits counted one by
+ * one. */
+static uint64_t plain_simhash(const char *text, size_t len) {
+    size_t n, at[4096], wl[4096], words = 0, ones[64] = {0}, shingles = 0;
+    char *norm = fp_normalise(text, len, &n);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || norm[i - 1] == ' ') {
+            at[words] = i;
+            wl[words] = strcspn(norm + i, " ");
+            words++;
+        }
+    for (size_t k = 1; k < words; k++, shingles++) {
+        uint64_t h = shingle_of(norm + at[k - 1], wl[k - 1], norm + at[k], wl[k]);
+        for (int b = 0; b < 64; b++) ones[b] += h >> b & 1;
+    }
+    uint64_t s = 0;
+    for (int b = 0; b < 64; b++)
+        if (2 * ones[b] > shingles) s |= 1ull << b;
+    free(norm);
+    return s;
+}
+
+/* fingerprint.c counts the shingles' bits 16 at a time, across batches of
+ * 256 words: the same SimHash as counting them one by one, for every word
+ * count from 2 to 600 (every remainder of 16 and of 256). */
+static void test_counts(void **state) {
+    char *text = malloc(8192);
+    size_t n = 0;
+    fp_text f;
+    (void)state;
+    for (int i = 0; i < 600; i++) {
+        n += (size_t)sprintf(text + n, "%sw%d", i ? " " : "", i * 7919 % 613);
+        if (i == 0) continue;
+        fp_compute(text, n, &f);
+        assert_int_equal(f.words, i + 1);
+        if (f.simhash != plain_simhash(text, n)) fail_msg("%d words: %016llx, counted one by one %016llx", i + 1,
+                                                          (unsigned long long)f.simhash,
+                                                          (unsigned long long)plain_simhash(text, n));
+    }
+    free(text);
+}
+
 static void test_word_lengths(void **state) {
     char text[100];
     const char *letters = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnop";
@@ -278,6 +321,7 @@ int main(void) {
         cmocka_unit_test(test_many_words),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_word_lengths),
+        cmocka_unit_test(test_counts),
         cmocka_unit_test(test_distance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
