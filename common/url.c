@@ -176,21 +176,23 @@ static int hexval(char c) {
 /* s with its percent-encoding normalised (see url.h), malloc'ed. */
 static char *normalise_pct(const char *s) {
     static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *out = sp_xmalloc(3 * n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (literal_ok(c)) { /* most bytes: '%' is not one */
-            *o++ = (char)c;
-            continue;
-        }
-        if (c == '%' && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
+    char *out = sp_xmalloc(3 * strlen(s) + 1), *o = out;
+    for (const char *p = s;;) {
+        const char *run = p;
+        while (literal_ok((unsigned char)*p)) p++; /* most bytes; not '%', not the NUL */
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
+        unsigned char c = (unsigned char)*p;
+        if (c == '\0') break;
+        if (c == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+            c = (unsigned char)(hexval(p[1]) * 16 + hexval(p[2]));
+            p += 3;
             if (is_unreserved(c)) {
                 *o++ = (char)c;
                 continue;
             }
+        } else {
+            p++;
         }
         *o++ = '%';
         *o++ = hex[c >> 4];
@@ -338,16 +340,11 @@ static int settled(const char *host, const char *path, const char *query) {
     for (const char *p = host; *p; p++)
         if (!(url_chars[(unsigned char)*p] & HOST_PLAIN)) return 0;
     if (*host == '\0' || path[0] != '/') return 0;
-    for (const char *p = path; *p; p++) {
-        if (!literal_ok((unsigned char)*p) && *p != '%') return 0;
-        if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || p[2] == '\0' || p[2] == '?' ||
-                                           (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
-            return 0;
-    }
-    if (query && *query == '\0') return 0;
-    for (const char *p = query ? query : ""; *p; p++)
-        if (!literal_ok((unsigned char)*p) && *p != '%') return 0;
-    return 1;
+    /* the path and the query come from normalise_pct(): literal characters
+     * and "%XX" only, as curl writes them too */
+    for (const char *p = strstr(path, "/."); p; p = strstr(p + 1, "/."))
+        if (p[2] == '/' || p[2] == '\0' || p[2] == '?' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))) return 0;
+    return !(query && *query == '\0');
 }
 
 static char *canonical(CURLU *u, const char *url) {
