@@ -4,7 +4,9 @@
 #   fuzz_html      the cleaner's HTML-to-text converter: no crash, leak or UB,
 #                  and the output is valid UTF-8 without NUL bytes
 #   fuzz_link      the cleaner's link resolution: its curl bypass agrees with
-#                  curl, and every resolved link is a valid http(s) URL
+#                  curl, and every resolved link is a valid http(s) URL; and
+#                  sp_url_canonical: its shortcut agrees with curl's second
+#                  parse, and a canonical URL is its own canonical form
 #   fuzz_envelope  sp_envelope_parse (jansson) and sp_envelope_check (the
 #                  jsonscan scanner) agree on accept/reject and reason code
 #   fuzz_split     the splitter's digest_split: no crash, leak or UB, a known

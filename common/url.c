@@ -298,8 +298,11 @@ static char *punycode_host(CURLU *u) {
     return p;
 }
 
-/* Lower case, punycode, no trailing dots; malloc'ed, or NULL. */
-static char *canonical_host(CURLU *u) {
+/* Lower case, punycode, no trailing dots; malloc'ed, or NULL. *dots is 1
+ * when trailing dots were dropped: curl has not seen the host without them,
+ * which may be an IPv4 address it writes otherwise ("5.." -> "5" is
+ * 0.0.0.5). */
+static char *canonical_host(CURLU *u, int *dots) {
     char *h = NULL, *out;
     size_t n;
     int ascii = 1;
@@ -317,7 +320,8 @@ static char *canonical_host(CURLU *u) {
     curl_free(h);
     for (char *p = out; *p; p++) *p = ascii_lower(*p);
     n = strlen(out);
-    while (n > 1 && out[n - 1] == '.' && out[0] != '[') out[--n] = '\0';
+    *dots = 0;
+    while (n > 1 && out[n - 1] == '.' && out[0] != '[') out[--n] = '\0', *dots = 1;
     return out;
 }
 
@@ -330,10 +334,11 @@ static char *canonical_host(CURLU *u) {
  * parses that one again, which also resolves the dot segments that decoding
  * "%2E" may have made. */
 /* 1 when curl would give the URL made of these parts back unchanged, so
- * it need not parse it again: a host of [a-z0-9.-], a path and query of
- * characters that stay literal and no dot segment to resolve: the common
- * case, which then costs one parse by curl instead of two and no printf.
- * tests/unit/test_url.c checks both ways agree (sp_url_no_shortcut). */
+ * it need not parse it again: a host of [a-z0-9.-] as curl wrote it (no
+ * trailing dot dropped), a path and query of characters that stay literal
+ * and no dot segment to resolve: the common case, which then costs one
+ * parse by curl instead of two and no printf. tests/unit/test_url.c and
+ * tests/fuzz/fuzz_link.c check both ways agree (sp_url_no_shortcut). */
 int sp_url_no_shortcut;
 
 static int settled(const char *host, const char *path, const char *query) {
@@ -351,12 +356,13 @@ static char *canonical(CURLU *u, const char *url) {
     char *scheme = NULL, *host = NULL, *path = NULL, *query = NULL, *origin = NULL, *s = NULL, *out = NULL;
     size_t olen, plen, qlen;
     char *whole;
+    int dots;
 
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) != CURLUE_OK) goto done;
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
         goto done;
-    if ((host = canonical_host(u)) == NULL) goto done;
+    if ((host = canonical_host(u, &dots)) == NULL) goto done;
     if (curl_url_get(u, CURLUPART_PATH, &s, 0) != CURLUE_OK) goto done;
     path = normalise_pct(s);
     drop_session_path_params(path);
@@ -365,7 +371,7 @@ static char *canonical(CURLU *u, const char *url) {
     if (curl_url_get(u, CURLUPART_QUERY, &s, 0) == CURLUE_OK) query = clean_query(s, host);
     curl_free(s);
     s = NULL;
-    if (!sp_url_no_shortcut && settled(host, path, query)) { /* scheme://host[:port]path[?query], put together here */
+    if (!sp_url_no_shortcut && !dots && settled(host, path, query)) { /* scheme://host[:port]path[?query], put together here */
         char *port = NULL;
         CURLUcode pc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
         if (pc == CURLUE_OK || pc == CURLUE_NO_PORT) {

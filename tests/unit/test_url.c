@@ -231,6 +231,10 @@ static void test_hosts(void **state) {
         {"http://[::1]:80/a", "http://[::1]/a"},
         {"http://[::1]:81/a", "http://[::1]:81/a"},
         {"https://example.com./a", "https://example.com/a"}, /* the root's dot */
+        /* without its dots, a number: an IPv4 address (fuzz_link found the
+         * shortcut writing "https://5/", whose own canonical form this is) */
+        {"https://5../", "https://0.0.0.5/"},
+        {"https://0x7f.1./a", "https://127.0.0.1/a"},
         {"http://ex%41mple.com/", "http://example.com/"},    /* curl decodes the host */
         {"http://XN--BCHER-KVA.DE/", "http://xn--bcher-kva.de/"},
         /* user info dropped */
