@@ -194,11 +194,20 @@ static void copy16(char *to, const char *from, size_t n) {
  * counted, each in a loop of its own, which keeps the processor busier
  * than doing it all word by word in the middle of the scan. */
 #define BATCH 256
-_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080");
+_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080; by_len holds word numbers below 65536");
+
+/* XXH3 takes a different path for 1-3, 4-8, 9-16 and 17-128 bytes; in
+ * text order the lengths jump between them unpredictably, which costs the
+ * processor more than the hashing. So each word is listed by its length
+ * class as it ends (the class computed, not branched on), and the words are
+ * hashed a class at a time, each class in a loop of its own. */
+enum { LEN_1TO3, LEN_4TO8, LEN_9UP, LEN_CLASSES };
 
 typedef struct words {
     const char *at[BATCH]; /* words not hashed yet: at[i][0..len[i]) in the normalised text */
     size_t len[BATCH];
+    unsigned short by_len[LEN_CLASSES][BATCH]; /* their numbers i, by length class */
+    unsigned n_len[LEN_CLASSES];
     size_t hashed;         /* words hashed so far */
     uint64_t last;         /* hash of the last of them */
     size_t ones[64];
@@ -207,6 +216,7 @@ typedef struct words {
 } words;
 
 static void words_init(words *w) {
+    memset(w->n_len, 0, sizeof w->n_len);
     w->hashed = 0;
     w->last = 0;
     memset(w->ones, 0, sizeof w->ones);
@@ -293,28 +303,18 @@ static uint64_t hash_4to8(const char *p, size_t n) { return XXH3_64bits(p, n); }
 static uint64_t hash_9up(const char *p, size_t n) { return XXH3_64bits(p, n); }
 #endif
 
-/* Hash the first n words in at[], hash the shingles they close and count
+/* Hash the n words listed in by_len[] (numbered 0 to n - 1), hash the
+ * shingles they close and count
  * the shingles' bits. */
 static void hash_words(words *w, unsigned n) {
     uint64_t h[BATCH], sh[BATCH]; /* BATCH is a multiple of 16: room for the padding */
-    /* XXH3 takes a different path for 1-3, 4-8, 9-16 and 17-128 bytes; in
-     * text order the lengths jump between them unpredictably, which costs
-     * the processor more than the hashing. So the words are hashed a
-     * length class at a time: first listed by class (without a branch:
-     * each index is written to all three lists, and only its own list's
-     * count goes up; the middle class's count is what the others leave),
-     * then each class hashed in a loop of its own. */
-    unsigned len1to3[BATCH], len4to8[BATCH], len9up[BATCH], n1 = 0, n2, n3 = 0;
-    for (unsigned i = 0; i < n; i++) {
-        size_t len = w->len[i];
-        len1to3[n1] = len4to8[i - n1 - n3] = len9up[n3] = i;
-        n1 += len <= 3;
-        n3 += len > 8;
-    }
-    n2 = n - n1 - n3;
-    for (unsigned j = 0; j < n1; j++) h[len1to3[j]] = hash_1to3(w->at[len1to3[j]], w->len[len1to3[j]]);
-    for (unsigned j = 0; j < n2; j++) h[len4to8[j]] = hash_4to8(w->at[len4to8[j]], w->len[len4to8[j]]);
-    for (unsigned j = 0; j < n3; j++) h[len9up[j]] = hash_9up(w->at[len9up[j]], w->len[len9up[j]]);
+    const unsigned short *c = w->by_len[LEN_1TO3];
+    for (unsigned j = 0; j < w->n_len[LEN_1TO3]; j++) h[c[j]] = hash_1to3(w->at[c[j]], w->len[c[j]]);
+    c = w->by_len[LEN_4TO8];
+    for (unsigned j = 0; j < w->n_len[LEN_4TO8]; j++) h[c[j]] = hash_4to8(w->at[c[j]], w->len[c[j]]);
+    c = w->by_len[LEN_9UP];
+    for (unsigned j = 0; j < w->n_len[LEN_9UP]; j++) h[c[j]] = hash_9up(w->at[c[j]], w->len[c[j]]);
+    memset(w->n_len, 0, sizeof w->n_len);
     /* each word closes a shingle with the one before it, but the first */
     unsigned i = 0, m = 0;
     uint64_t prev = w->last;
@@ -336,14 +336,17 @@ static void hash_words(words *w, unsigned n) {
 }
 
 /* A word ended: at[0..n) in the normalised text. It is word number pending
- * of those not hashed yet; returns how many are not hashed now. */
-static unsigned add_word(words *w, unsigned pending, const char *at, size_t n) {
+ * of those not hashed yet; returns how many are not hashed now. Inline: it
+ * runs for every word, and is small but for the call of hash_words(). */
+static inline unsigned add_word(words *w, unsigned pending, const char *at, size_t n) {
     if (w->count_only) {
         w->hashed++;
         return 0;
     }
+    unsigned c = (n > 3) + (n > 8);
     w->at[pending] = at;
     w->len[pending] = n;
+    w->by_len[c][w->n_len[c]++] = (unsigned short)pending;
     if (++pending < BATCH) return pending;
     hash_words(w, pending);
     return 0;
