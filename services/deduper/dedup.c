@@ -156,6 +156,18 @@ static const char *text_of(dedup *d, const char *data, const sp_member *m, size_
     return d->text;
 }
 
+/* The same text without a copy where it can be: the message's own bytes
+ * when the string has no escape (most do; a body is then read once by
+ * memchr instead of copied), else text_of(). Not NUL-terminated; valid
+ * until the next text_of() or text_view(). */
+static const char *text_view(dedup *d, const char *data, const sp_member *m, size_t *len) {
+    if (m == NULL) return NULL;
+    const char *s = data + m->start + 1;
+    size_t n = m->end - m->start - 2; /* between the quotes */
+    if (memchr(s, '\\', n) == NULL) return *len = n, s;
+    return text_of(d, data, m, len);
+}
+
 static int is_ours(const sp_member *v) {
     return (v->key_len == 13 && memcmp(v->key, "canonical_url", 13) == 0) ||
            (v->key_len == 5 && memcmp(v->key, "dedup", 5) == 0);
@@ -233,7 +245,7 @@ static int describe(dedup *d, const sp_input *in, story *s) {
         return -1;
     }
     memcpy(s->id, v, 17);
-    v = text_of(d, in->data, body, &len);
+    v = text_view(d, in->data, body, &len);
     fp_compute(v, len, &fp);
     st->content = fp.exact;
     st->has_simhash = fp.words >= d->near_min_words;
@@ -243,9 +255,9 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     if (!st->has_simhash || (title && summary)) {
         size_t n = 0;
         int any = 0;
-        if ((v = text_of(d, in->data, title, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        if ((v = text_view(d, in->data, title, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
         put(&d->brief, &n, &d->brief_cap, "\n", 1);
-        if ((v = text_of(d, in->data, summary, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        if ((v = text_view(d, in->data, summary, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
         if (any) {
             st->brief = fp_exact(d->brief, n);
             st->has_brief = 1;
