@@ -315,10 +315,16 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
 
 /* A JSON string of s (a canonical URL: printable ASCII, but escaped all the same). */
 static void put_string(char **buf, size_t *len, size_t *cap, const char *s) {
+    /* what ends a run of bytes written as they are: the controls (the NUL
+     * that ends s among them), '"' and '\\' */
+    static const unsigned char special[256] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                               ['"'] = 1, ['\\'] = 1};
     put(buf, len, cap, "\"", 1);
     for (const char *run = s;; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c != '\0' && c != '"' && c != '\\' && c >= 0x20) continue;
+        unsigned char c;
+        while (!special[(unsigned char)*s]) s++;
+        c = (unsigned char)*s;
         put(buf, len, cap, run, (size_t)(s - run));
         if (c == '\0') break;
         char esc[8];
