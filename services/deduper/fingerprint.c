@@ -369,8 +369,9 @@ static uint64_t simhash(const words *w) {
 static size_t out_bound(size_t len) { return len <= (SIZE_MAX - 32) / 2 ? 2 * len + 32 : SIZE_MAX; }
 
 /* Normalise text[0..len) into out (out_bound(len) bytes), hash its words
- * and count its shingles into *w; returns the length of the normalised
- * text. */
+ * and count its shingles into *w; returns how many bytes it wrote. Every
+ * word is written with a space before it, the first too (one test a word
+ * fewer): the normalised text is what follows the first byte. */
 static size_t scan(const char *text, size_t len, char *out, words *w) {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     char *o = out;
@@ -402,7 +403,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
                 unsigned from = (unsigned)__builtin_ctzll(starts), to = (unsigned)__builtin_ctzll(ends) + 1;
                 starts &= starts - 1;
                 ends &= ends - 1;
-                if (o != out) *o++ = ' ';
+                *o++ = ' ';
                 word = o;
                 copy16(o, b.low + from, to - from);
                 o += to - from;
@@ -420,14 +421,14 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
             word = NULL;
             if (!is_cjk(c)) continue;
             /* an ideograph is a word of its own */
-            if (o != out) *o++ = ' ';
+            *o++ = ' ';
             size_t u = sp_utf8_encode(c, o);
             pending = add_word(w, pending, o, u);
             o += u;
             continue;
         }
         if (!word) {
-            if (o != out) *o++ = ' ';
+            *o++ = ' ';
             word = o;
         }
         o += sp_utf8_encode(lower(c), o);
@@ -442,24 +443,30 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
 
 /* Normalise text[0..len) into *buf: `local` (LOCAL bytes) when it fits,
  * else malloc'ed (free it when it is not `local`); its words scanned into
- * *w, hashed or (count_only) only counted. Returns its length. */
-static size_t normalise(const char *text, size_t len, int count_only, char *local, char **buf, words *w) {
+ * *w, hashed or (count_only) only counted. The normalised text is at *at,
+ * in *buf; returns its length. */
+static size_t normalise(const char *text, size_t len, int count_only, char *local, char **buf, const char **at,
+                        words *w) {
+    size_t n;
     *buf = local && out_bound(len) <= LOCAL ? local : sp_xmalloc(out_bound(len));
     words_init(w);
     w->count_only = count_only;
-    return scan(text, len, *buf, w);
+    n = scan(text, len, *buf, w);
+    *at = n ? *buf + 1 : *buf; /* past the space before the first word */
+    return n ? n - 1 : 0;
 }
 
 void fp_compute(const char *text, size_t len, fp_text *out) {
     words w;
     char local[LOCAL], *buf;
-    size_t n = normalise(text, len, 0, local, &buf, &w);
+    const char *at;
+    size_t n = normalise(text, len, 0, local, &buf, &at, &w);
     if (w.hashed == 1) { /* too few words for a shingle: the word is one */
-        uint64_t h = sp_hash64(buf, n);
+        uint64_t h = sp_hash64(at, n);
         for (int b = 0; b < 64; b++) w.ones[b] += h >> b & 1;
         w.shingles = 1;
     }
-    out->exact = sp_hash64(buf, n);
+    out->exact = sp_hash64(at, n);
     out->words = w.hashed;
     out->simhash = simhash(&w);
     if (buf != local) free(buf);
@@ -468,8 +475,9 @@ void fp_compute(const char *text, size_t len, fp_text *out) {
 uint64_t fp_exact(const char *text, size_t len) {
     words w;
     char local[LOCAL], *buf;
-    size_t n = normalise(text, len, 1, local, &buf, &w);
-    uint64_t exact = sp_hash64(buf, n);
+    const char *at;
+    size_t n = normalise(text, len, 1, local, &buf, &at, &w);
+    uint64_t exact = sp_hash64(at, n);
     if (buf != local) free(buf);
     return exact;
 }
@@ -477,7 +485,9 @@ uint64_t fp_exact(const char *text, size_t len) {
 char *fp_normalise(const char *text, size_t len, size_t *n) {
     words w;
     char *buf;
-    *n = normalise(text, len, 1, NULL, &buf, &w);
+    const char *at;
+    *n = normalise(text, len, 1, NULL, &buf, &at, &w);
+    memmove(buf, at, *n);
     buf[*n] = '\0';
     return buf;
 }
