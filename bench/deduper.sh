@@ -25,7 +25,7 @@
 # pinned to core 1 and the deduper (and redis-benchmark, the client) to core
 # 0 (taskset); with one core, nothing is pinned. BENCH_REPEATS rounds, each:
 # FLUSHALL, CONFIG RESETSTAT, then the whole corpus through
-# `storypipe-deduper --stdio` (batches of 1024: each story's claims sent with
+# `storypipe-deduper --stdio` (batches of 2048: each story's claims sent with
 # HSETNX as it is described, in chunks of 128 down to 16 stories, the
 # holders of claims taken already read, the changes written back 256
 # decisions at a time: 2 or 3 pipelined round trips a batch, and one SET a

@@ -26,8 +26,10 @@
 #define SP_MAX_OUTPUTS 4
 /* Most inputs the runtime hands over as one batch: a stage's per-batch work
  * (the deduper's Redis round trips, a Kafka flush) is spread over this many;
- * --stdio also stops a batch at SP_BATCH_BYTES of input. */
-#define SP_BATCH_MAX 1024
+ * --stdio also stops a batch at SP_BATCH_BYTES of input. (The deduper waits
+ * for Redis about 1 ms a batch: with 2048 rather than 1024 it ran 4% faster
+ * on the bench corpus, with no more CPU; 4096 took more CPU.) */
+#define SP_BATCH_MAX 2048
 #define SP_BATCH_BYTES (8u << 20)
 
 /* What the transform gets to know about where its input came from. */
