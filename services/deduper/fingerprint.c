@@ -251,24 +251,25 @@ static uint64_t csa(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry) {
  *     counters side by side, byte i counting bit 8i+j, so adding
  *     (sixteens >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
  *     once. There are at most 4080 / 16 = 255 sixteens: no byte overflows. */
+/* Add h[0..8) to the running counts *ones, *twos and *fours; returns the
+ * carry out, worth 8. Inline, so that the counts stay in registers. */
+static inline uint64_t add8(uint64_t *ones, uint64_t *twos, uint64_t *fours, const uint64_t *h) {
+    uint64_t twos_a, twos_b, fours_a, fours_b, eights;
+    *ones = csa(*ones, h[0], h[1], &twos_a);
+    *ones = csa(*ones, h[2], h[3], &twos_b);
+    *twos = csa(*twos, twos_a, twos_b, &fours_a);
+    *ones = csa(*ones, h[4], h[5], &twos_a);
+    *ones = csa(*ones, h[6], h[7], &twos_b);
+    *twos = csa(*twos, twos_a, twos_b, &fours_b);
+    *fours = csa(*fours, fours_a, fours_b, &eights);
+    return eights;
+}
+
 static void count_bits(words *w, const uint64_t *h, unsigned n) {
     uint64_t ones = 0, twos = 0, fours = 0, eights = 0, lane[8] = {0};
     for (unsigned k = 0; k < n; k += 16) {
-        uint64_t twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
-        ones = csa(ones, h[k], h[k + 1], &twos_a);
-        ones = csa(ones, h[k + 2], h[k + 3], &twos_b);
-        twos = csa(twos, twos_a, twos_b, &fours_a);
-        ones = csa(ones, h[k + 4], h[k + 5], &twos_a);
-        ones = csa(ones, h[k + 6], h[k + 7], &twos_b);
-        twos = csa(twos, twos_a, twos_b, &fours_b);
-        fours = csa(fours, fours_a, fours_b, &eights_a);
-        ones = csa(ones, h[k + 8], h[k + 9], &twos_a);
-        ones = csa(ones, h[k + 10], h[k + 11], &twos_b);
-        twos = csa(twos, twos_a, twos_b, &fours_a);
-        ones = csa(ones, h[k + 12], h[k + 13], &twos_a);
-        ones = csa(ones, h[k + 14], h[k + 15], &twos_b);
-        twos = csa(twos, twos_a, twos_b, &fours_b);
-        fours = csa(fours, fours_a, fours_b, &eights_b);
+        uint64_t sixteens, eights_a = add8(&ones, &twos, &fours, h + k);
+        uint64_t eights_b = add8(&ones, &twos, &fours, h + k + 8);
         eights = csa(eights, eights_a, eights_b, &sixteens);
         for (int j = 0; j < 8; j++) lane[j] += (sixteens >> j) & 0x0101010101010101ull;
     }
