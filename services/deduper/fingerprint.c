@@ -5,11 +5,12 @@
  * with XXH3 as it ends, count the 64 bits one by one) computed, to the bit:
  * the same normalised text, word count, exact hash and SimHash. Where the
  * time goes instead:
- *   - ASCII, most of any text, is classified 64 bytes at a time (with SSE2
- *     where there is SSE2) into a bit mask of the bytes that are part of a
- *     word, and the normalised text is written a word at a time into a
- *     buffer sized once up front; only characters from U+0080 up go
- *     through decode() and the code point functions;
+ *   - ASCII, most of any text, is classified 64 bytes at a time (with AVX2
+ *     where the processor has it, else SSE2 where there is SSE2) into a bit
+ *     mask of the bytes that are part of a word, and the normalised text is
+ *     written a word at a time into a buffer sized once up front; only
+ *     characters from U+0080 up go through decode() and the code point
+ *     functions;
  *   - the words are noted as the text is scanned and hashed in batches
  *     afterwards, with XXH3 compiled into this file;
  *   - the shingles' bits are counted with a carry-save adder and packed
@@ -29,6 +30,12 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+/* With GCC or clang on x86-64, a 32-bytes-at-a-time classify64() as well,
+ * used where the processor has AVX2 (asked at run time). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define FP_AVX2 1
+#include <immintrin.h>
 #endif
 
 /* Code point at p (valid UTF-8, as every message is), its length in *n.
@@ -101,15 +108,42 @@ static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, c
     for (int c = 0; c < 4; c++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * c));
         __m128i letter = in(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z'); /* | 0x20 folds A-Z onto a-z */
-        __m128i control = _mm_andnot_si128(in(x, '\t', '\r'), in(x, 0x00, 0x1F));
+        /* below 0x20 (and the bytes from 0x80 up, which do not matter) but
+         * \t to \r */
+        __m128i control = _mm_andnot_si128(in(x, '\t', '\r'), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
         __m128i w = _mm_or_si128(_mm_or_si128(letter, in(x, '0', '9')),
                                  _mm_or_si128(control, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F))));
-        __m128i upper = _mm_and_si128(in(x, 'A', 'Z'), _mm_set1_epi8(0x20));
-        _mm_storeu_si128((__m128i *)(void *)(low + 16 * c), _mm_add_epi8(x, upper));
+        /* a letter with 0x20 set is a lower-case one */
+        _mm_storeu_si128((__m128i *)(void *)(low + 16 * c), _mm_or_si128(x, _mm_and_si128(letter, _mm_set1_epi8(0x20))));
         *word |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << 16 * c;
         *high |= (uint64_t)(unsigned)_mm_movemask_epi8(x) << 16 * c;
     }
 }
+
+#ifdef FP_AVX2
+/* The same, 32 bytes at a time. */
+__attribute__((target("avx2"))) static __m256i in32(__m256i x, char lo, char hi) {
+    __m256i from = _mm256_cmpgt_epi8(x, _mm256_set1_epi8((char)(lo - 1)));
+    __m256i to = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(hi + 1)), x);
+    return _mm256_and_si256(from, to);
+}
+
+__attribute__((target("avx2"))) static void classify64_avx2(const unsigned char *p, uint64_t *word, uint64_t *high,
+                                                            char *low) {
+    *word = *high = 0;
+    for (int c = 0; c < 2; c++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * c));
+        __m256i letter = in32(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), 'a', 'z');
+        __m256i control = _mm256_andnot_si256(in32(x, '\t', '\r'), _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), x));
+        __m256i w = _mm256_or_si256(_mm256_or_si256(letter, in32(x, '0', '9')),
+                                    _mm256_or_si256(control, _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7F))));
+        _mm256_storeu_si256((__m256i *)(void *)(low + 32 * c),
+                            _mm256_or_si256(x, _mm256_and_si256(letter, _mm256_set1_epi8(0x20))));
+        *word |= (uint64_t)(uint32_t)_mm256_movemask_epi8(w) << 32 * c;
+        *high |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x) << 32 * c;
+    }
+}
+#endif
 
 #else
 
@@ -155,6 +189,8 @@ static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, c
 
 #endif
 
+int fp_no_avx2;
+
 /* Up to 64 ASCII bytes of text, classified. */
 typedef struct block {
     unsigned n;    /* how many: up to the first byte from 0x80 up, at most 64 */
@@ -174,7 +210,12 @@ static void classify(const unsigned char *p, size_t avail, block *b) {
         memcpy(pad, p, avail);
         p = pad;
     }
+#ifdef FP_AVX2
+    if (!fp_no_avx2 && __builtin_cpu_supports("avx2")) classify64_avx2(p, &b->word, &high, b->low);
+    else classify64(p, &b->word, &high, b->low);
+#else
     classify64(p, &b->word, &high, b->low);
+#endif
     if (high && (unsigned)__builtin_ctzll(high) < b->n) b->n = (unsigned)__builtin_ctzll(high);
     if (b->n < 64) b->word &= (1ull << b->n) - 1;
 }

@@ -7,7 +7,10 @@
  * point rules say, words across its 64-byte blocks and batches of words,
  * nothing read past the length, and the values themselves (stored in
  * Redis, so a change would stop new stories matching stored ones), and
- * fp_exact giving fp_compute's exact hash. */
+ * fp_exact giving fp_compute's exact hash. The classification's AVX2 path
+ * (where the processor has it) and its SSE2 path must agree: the cases
+ * that check it run on the SSE2 path too, and test_both_paths compares
+ * the two on random text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,8 +313,60 @@ static void test_distance(void **state) {
     assert_int_equal(fp_distance(1ull << 63, 0), 1);
 }
 
+/* The ASCII classification's AVX2 and SSE2 paths (fp_no_avx2) give the
+ * same normalised text and fingerprint: 200 texts of random ASCII and
+ * some UTF-8, of random lengths. */
+static void test_both_paths(void **state) {
+    char text[1500];
+    unsigned seed = 12345;
+    (void)state;
+    for (int t = 0; t < 200; t++) {
+        size_t len = 0, target = (seed = seed * 1103515245 + 12345) % sizeof text, n1, n2;
+        while (len + 3 < target) {
+            seed = seed * 1103515245 + 12345;
+            if ((seed >> 16) % 50 == 0) { /* an é now and then */
+                text[len++] = (char)0xC3;
+                text[len++] = (char)0xA9;
+            } else {
+                text[len++] = (char)((seed >> 16) % 128);
+            }
+        }
+        fp_text a, b;
+        char *x, *y;
+        fp_no_avx2 = 0;
+        x = fp_normalise(text, len, &n1);
+        fp_compute(text, len, &a);
+        fp_no_avx2 = 1;
+        y = fp_normalise(text, len, &n2);
+        fp_compute(text, len, &b);
+        fp_no_avx2 = 0;
+        if (n1 != n2 || memcmp(x, y, n1) != 0 || a.exact != b.exact || a.simhash != b.simhash || a.words != b.words)
+            fail_msg("text %d (%zu bytes): the two paths differ", t, len);
+        free(x);
+        free(y);
+    }
+}
+
+static int sse2_only(void **state) {
+    (void)state;
+    fp_no_avx2 = 1;
+    return 0;
+}
+
+static int any_path(void **state) {
+    (void)state;
+    fp_no_avx2 = 0;
+    return 0;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_both_paths),
+        cmocka_unit_test_setup_teardown(test_normalise, sse2_only, any_path),
+        cmocka_unit_test_setup_teardown(test_ascii_bytes, sse2_only, any_path),
+        cmocka_unit_test_setup_teardown(test_long_and_mixed, sse2_only, any_path),
+        cmocka_unit_test_setup_teardown(test_cut_off, sse2_only, any_path),
+        cmocka_unit_test_setup_teardown(test_values, sse2_only, any_path),
         cmocka_unit_test(test_normalise),
         cmocka_unit_test(test_ascii_bytes),
         cmocka_unit_test(test_long_and_mixed),
