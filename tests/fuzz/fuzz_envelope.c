@@ -8,7 +8,9 @@
  * ASan + UBSan (leaks included) for both paths. For an object both accept,
  * the raw member walker (sp_json_members) must find jansson's keys, with
  * their types and decoded string values, and the raw story check the same
- * verdict as jansson's (sp_check_story_members vs sp_check_story). */
+ * verdict as jansson's (sp_check_story_members vs sp_check_story). The
+ * scanner's two paths for strings (AVX2 where the processor has it, SSE2)
+ * must give the same verdict and detail. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,5 +82,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (j && json_is_object(j)) check_members(j, data, size, &found);
     json_decref(j);
+    /* the scanner's SSE2 path for strings says what its AVX2 path said */
+    sp_fail c;
+    memset(&c, 0, sizeof c);
+    sp_json_no_avx2 = 1;
+    int rc = sp_envelope_check(data, size, MAX_BYTES, &found, &c);
+    sp_json_no_avx2 = 0;
+    if (rc != rb || strcmp(b.reason, c.reason) != 0 || strcmp(b.detail, c.detail) != 0) {
+        fprintf(stderr, "\nfuzz_envelope: the scanner's two paths disagree on %zu bytes '%.*s': %s (%s), SSE2 %s (%s)\n",
+                size, (int)(size > 300 ? 300 : size), (const char *)data, rb == 0 ? "ok" : b.reason, b.detail,
+                rc == 0 ? "ok" : c.reason, c.detail);
+        abort();
+    }
     return 0;
 }
