@@ -19,16 +19,14 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-/* With GCC or clang on x86-64, strings are also scanned 32 bytes at a time
- * where the processor has AVX2 (asked at run time). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
-#define JSONSCAN_AVX2 1
-#include <immintrin.h>
-#endif
 
 #include "util.h"
 
-int sp_json_no_avx2;
+/* strings are also scanned 32 bytes at a time where the processor has AVX2
+ * (util.h: SP_AVX2, sp_avx2()) */
+#ifdef SP_AVX2
+#include <immintrin.h>
+#endif
 
 #define MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 
@@ -149,7 +147,7 @@ static int special_in(uint64_t w) {
                                                                                                                : 0;
 }
 
-#ifdef JSONSCAN_AVX2
+#ifdef SP_AVX2
 /* The first byte of p[0..end) that is '"', '\\', a control character or
  * from 0x80 up, 32 bytes at a time; where fewer than 32 bytes are left
  * without one, the first of those. */
@@ -182,8 +180,8 @@ static int scan_string(scanner *sc, size_t *decoded) {
          * byte from 0x80 up (the start of a UTF-8 sequence, checked here:
          * the bytes outside strings can only be ASCII, so a message scanned
          * is valid UTF-8 throughout) */
-#ifdef JSONSCAN_AVX2
-        if (!sp_json_no_avx2 && sc->end - sc->p >= 32 && __builtin_cpu_supports("avx2")) {
+#ifdef SP_AVX2
+        if (sc->end - sc->p >= 32 && sp_avx2()) {
             sc->p = plain_end_avx2(sc->p, sc->end);
             if (sc->end - sc->p >= 32) goto special; /* it stopped at one */
         }
@@ -207,7 +205,7 @@ static int scan_string(scanner *sc, size_t *decoded) {
             if (special_in(w)) break;
             sc->p += 8;
         }
-#ifdef JSONSCAN_AVX2
+#ifdef SP_AVX2
     special:
 #endif
         if (sc->p >= sc->end) return fail(sc, "premature end of input");

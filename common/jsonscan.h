@@ -30,10 +30,6 @@ typedef struct sp_scan {
  * which also makes it valid UTF-8 without NUL bytes (checked in strings;
  * anything else is ASCII by the grammar), else -1 with err/err_pos set. */
 int sp_json_scan(const char *buf, size_t len, sp_scan *r);
-/* Tests only: 1 makes the scanner take its SSE2 path for strings where the
- * processor has AVX2 (the two must agree: test_jsonscan and fuzz_envelope
- * scan every input both ways). */
-extern int sp_json_no_avx2;
 
 /* Reading a message sp_json_scan() accepted, without a DOM: its top-level
  * members as offsets into the bytes, and string values decoded on demand.

@@ -1,6 +1,8 @@
 /* util.c — small helpers every stage needs (see util.h). */
 #include "util.h"
 
+int sp_no_avx2;
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -46,6 +46,17 @@ char *sp_base64_encode(const void *data, size_t len);
  * *out_len bytes; NULL when it holds another character. */
 void *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 
+/* AVX2 paths. SP_AVX2 is defined where a function may be built for AVX2
+ * (__attribute__((target("avx2"))): GCC or clang on x86-64) while the rest
+ * stays baseline x86-64; sp_avx2() says at run time whether to call it:
+ * the processor has AVX2 and sp_no_avx2 is 0. Tests set sp_no_avx2 to 1 to
+ * run the same input through the SSE2 path and compare. */
+extern int sp_no_avx2;
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define SP_AVX2 1
+static inline int sp_avx2(void) { return !sp_no_avx2 && __builtin_cpu_supports("avx2"); }
+#endif
+
 /* Read a whole file (or stdin for "-") into a malloc'ed buffer, NUL-terminated.
  * Returns NULL and sets errno on failure or when it exceeds max bytes (EFBIG). */
 char *sp_read_file(const char *path, size_t max, size_t *len);

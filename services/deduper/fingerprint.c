@@ -31,10 +31,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-/* With GCC or clang on x86-64, a 32-bytes-at-a-time classify64() as well,
- * used where the processor has AVX2 (asked at run time). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
-#define FP_AVX2 1
+/* a 32-bytes-at-a-time classify64() as well, used where the processor has
+ * AVX2 (util.h: SP_AVX2, sp_avx2()) */
+#ifdef SP_AVX2
 #include <immintrin.h>
 #endif
 
@@ -120,7 +119,7 @@ static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, c
     }
 }
 
-#ifdef FP_AVX2
+#ifdef SP_AVX2
 /* The same, 32 bytes at a time. */
 __attribute__((target("avx2"))) static __m256i in32(__m256i x, char lo, char hi) {
     __m256i from = _mm256_cmpgt_epi8(x, _mm256_set1_epi8((char)(lo - 1)));
@@ -189,8 +188,6 @@ static void classify64(const unsigned char *p, uint64_t *word, uint64_t *high, c
 
 #endif
 
-int fp_no_avx2;
-
 /* Up to 64 ASCII bytes of text, classified. */
 typedef struct block {
     unsigned n;    /* how many: up to the first byte from 0x80 up, at most 64 */
@@ -210,8 +207,8 @@ static void classify(const unsigned char *p, size_t avail, block *b) {
         memcpy(pad, p, avail);
         p = pad;
     }
-#ifdef FP_AVX2
-    if (!fp_no_avx2 && __builtin_cpu_supports("avx2")) classify64_avx2(p, &b->word, &high, b->low);
+#ifdef SP_AVX2
+    if (sp_avx2()) classify64_avx2(p, &b->word, &high, b->low);
     else classify64(p, &b->word, &high, b->low);
 #else
     classify64(p, &b->word, &high, b->low);
@@ -280,18 +277,6 @@ static uint64_t csa(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry) {
     return u ^ c;
 }
 
-/* Add to ones[] how many of h[0..n) have each bit set; n is a multiple of
- * 16, at most 4080.
- *
- * Counting bit by bit would be 64 steps a hash. Instead:
- *   - A Harley-Seal adder tree reduces each 16 hashes to one word: ones,
- *     twos, fours and eights hold, bit by bit, a running count in binary
- *     (bit b of twos worth 2 for bit b, and so on), and each 16 hashes
- *     added to them carry out one word `sixteens` whose bit b is worth 16.
- *   - The sixteens are counted in packed counters: lane[j] holds eight 8-bit
- *     counters side by side, byte i counting bit 8i+j, so adding
- *     (sixteens >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
- *     once. There are at most 4080 / 16 = 255 sixteens: no byte overflows. */
 /* Add h[0..8) to the running counts *ones, *twos and *fours; returns the
  * carry out, worth 8. Inline, so that the counts stay in registers. */
 static inline uint64_t add8(uint64_t *ones, uint64_t *twos, uint64_t *fours, const uint64_t *h) {
@@ -306,6 +291,18 @@ static inline uint64_t add8(uint64_t *ones, uint64_t *twos, uint64_t *fours, con
     return eights;
 }
 
+/* Add to ones[] how many of h[0..n) have each bit set; n is a multiple of
+ * 16, at most 4080.
+ *
+ * Counting bit by bit would be 64 steps a hash. Instead:
+ *   - A Harley-Seal adder tree reduces each 16 hashes to one word: ones,
+ *     twos, fours and eights hold, bit by bit, a running count in binary
+ *     (bit b of twos worth 2 for bit b, and so on), and each 16 hashes
+ *     added to them carry out one word `sixteens` whose bit b is worth 16.
+ *   - The sixteens are counted in packed counters: lane[j] holds eight 8-bit
+ *     counters side by side, byte i counting bit 8i+j, so adding
+ *     (sixteens >> j) & 0x0101010101010101 counts bits j, 8+j, ..., 56+j at
+ *     once. There are at most 4080 / 16 = 255 sixteens: no byte overflows. */
 static void count_bits(words *w, const uint64_t *h, unsigned n) {
     uint64_t ones = 0, twos = 0, fours = 0, eights = 0, lane[8] = {0};
     for (unsigned k = 0; k < n; k += 16) {
@@ -346,8 +343,7 @@ static uint64_t hash_9up(const char *p, size_t n) { return XXH3_64bits(p, n); }
 #endif
 
 /* Hash the n words listed in by_len[] (numbered 0 to n - 1), hash the
- * shingles they close and count
- * the shingles' bits. */
+ * shingles they close and count the shingles' bits. */
 static void hash_words(words *w, unsigned n) {
     uint64_t h[BATCH], sh[BATCH]; /* BATCH is a multiple of 16: room for the padding */
     const unsigned short *c = w->by_len[LEN_1TO3];

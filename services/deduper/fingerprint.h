@@ -37,9 +37,4 @@ char *fp_normalise(const char *text, size_t len, size_t *n);
 /* Bits that differ. */
 int fp_distance(uint64_t a, uint64_t b);
 
-/* Tests only: 1 makes the ASCII classification take its SSE2 path where
- * the processor has AVX2 (the two must agree: test_fingerprint runs its
- * cases both ways). */
-extern int fp_no_avx2;
-
 #endif

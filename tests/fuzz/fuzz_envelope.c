@@ -20,6 +20,7 @@
 #include "envelope.h"
 #include "fields.h"
 #include "jsonscan.h"
+#include "util.h"
 
 /* Above libFuzzer's -max_len, so too_large is never the verdict (both paths
  * share that check anyway). */
@@ -85,9 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* the scanner's SSE2 path for strings says what its AVX2 path said */
     sp_fail c;
     memset(&c, 0, sizeof c);
-    sp_json_no_avx2 = 1;
+    sp_no_avx2 = 1;
     int rc = sp_envelope_check(data, size, MAX_BYTES, &found, &c);
-    sp_json_no_avx2 = 0;
+    sp_no_avx2 = 0;
     if (rc != rb || strcmp(b.reason, c.reason) != 0 || strcmp(b.detail, c.detail) != 0) {
         fprintf(stderr, "\nfuzz_envelope: the scanner's two paths disagree on %zu bytes '%.*s': %s (%s), SSE2 %s (%s)\n",
                 size, (int)(size > 300 ? 300 : size), (const char *)data, rb == 0 ? "ok" : b.reason, b.detail,

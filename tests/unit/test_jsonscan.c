@@ -14,6 +14,7 @@
 
 #include "envelope.h"
 #include "jsonscan.h"
+#include "util.h"
 
 /* The members the check found as it scanned are the ones
  * sp_json_members() finds in the message it accepted. */
@@ -36,11 +37,11 @@ static int agree_path(const char *buf, size_t len);
 static int agree(const char *buf, size_t len) {
     int ok = 1;
     for (int path = 0; path < 2 && ok; path++) {
-        sp_json_no_avx2 = path;
+        sp_no_avx2 = path;
         ok = agree_path(buf, len);
         if (!ok) fprintf(stderr, "(on the %s path)\n", path ? "SSE2" : "AVX2 if any");
     }
-    sp_json_no_avx2 = 0;
+    sp_no_avx2 = 0;
     return ok;
 }
 

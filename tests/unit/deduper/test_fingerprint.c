@@ -23,6 +23,7 @@
 
 #include "fingerprint.h"
 #include "ids.h"
+#include "util.h"
 
 static void expect_norm(const char *in, const char *want) {
     size_t n;
@@ -313,7 +314,7 @@ static void test_distance(void **state) {
     assert_int_equal(fp_distance(1ull << 63, 0), 1);
 }
 
-/* The ASCII classification's AVX2 and SSE2 paths (fp_no_avx2) give the
+/* The ASCII classification's AVX2 and SSE2 paths (sp_no_avx2) give the
  * same normalised text and fingerprint: 200 texts of random ASCII and
  * some UTF-8, of random lengths. */
 static void test_both_paths(void **state) {
@@ -333,13 +334,13 @@ static void test_both_paths(void **state) {
         }
         fp_text a, b;
         char *x, *y;
-        fp_no_avx2 = 0;
+        sp_no_avx2 = 0;
         x = fp_normalise(text, len, &n1);
         fp_compute(text, len, &a);
-        fp_no_avx2 = 1;
+        sp_no_avx2 = 1;
         y = fp_normalise(text, len, &n2);
         fp_compute(text, len, &b);
-        fp_no_avx2 = 0;
+        sp_no_avx2 = 0;
         if (n1 != n2 || memcmp(x, y, n1) != 0 || a.exact != b.exact || a.simhash != b.simhash || a.words != b.words)
             fail_msg("text %d (%zu bytes): the two paths differ", t, len);
         free(x);
@@ -349,13 +350,13 @@ static void test_both_paths(void **state) {
 
 static int sse2_only(void **state) {
     (void)state;
-    fp_no_avx2 = 1;
+    sp_no_avx2 = 1;
     return 0;
 }
 
 static int any_path(void **state) {
     (void)state;
-    fp_no_avx2 = 0;
+    sp_no_avx2 = 0;
     return 0;
 }
 
