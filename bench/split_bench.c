@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
 #include "digest.h"
 #include "util.h"
 
@@ -53,21 +54,6 @@ static void shuffle(size_t *v, size_t n) {
         v[j] = t;
     }
 }
-
-typedef struct buf {
-    char *s;
-    size_t n, cap;
-} buf;
-static void put(buf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = sp_xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
 
 /* A seed as lines (LF or CRLF ends, the ends not kept); blank lines kept. */
 typedef struct doc {
@@ -96,11 +82,11 @@ static void doc_lines(const char *text, size_t len, doc *d) {
         p = next;
     }
 }
-static void put_line(buf *b, const doc *d, size_t i, const char *eol) {
-    put(b, d->s[i], d->n[i]);
-    puts_(b, eol);
+static void put_line(sp_buf *b, const doc *d, size_t i, const char *eol) {
+    sp_buf_put(b, d->s[i], d->n[i]);
+    sp_buf_puts(b, eol);
 }
-static void put_lines(buf *b, const doc *d, size_t from, size_t to, const char *eol) {
+static void put_lines(sp_buf *b, const doc *d, size_t from, size_t to, const char *eol) {
     for (size_t i = from; i < to; i++) put_line(b, d, i, eol);
 }
 static int blank(const doc *d, size_t i) {
@@ -133,7 +119,7 @@ static size_t pick(size_t *order, size_t n, size_t min) {
 
 /* A numbered bulletin: header, index (1)..(k), sections (1)..(k). Falls
  * back to the seed as it is when it is not exactly that. */
-static void vary_bulletin(const doc *d, buf *b, const char *eol, unsigned copy) {
+static void vary_bulletin(const doc *d, sp_buf *b, const char *eol, unsigned copy) {
     size_t at[2048], rest[2048], n = 0, k, order[1024], m;
     char tag[48];
     for (size_t i = 0; i < d->count && n < 2048; i++) {
@@ -159,21 +145,21 @@ static void vary_bulletin(const doc *d, buf *b, const char *eol, unsigned copy) 
     m = pick(order, k, 3);
     /* the header, its first line tagged */
     for (size_t i = 0; i < at[0]; i++) {
-        put(b, d->s[i], d->n[i]);
+        sp_buf_put(b, d->s[i], d->n[i]);
         if (i == 0) {
             snprintf(tag, sizeof tag, " (copy %u)", copy);
-            puts_(b, tag);
+            sp_buf_puts(b, tag);
         }
-        puts_(b, eol);
+        sp_buf_puts(b, eol);
     }
     for (int g = 0; g < 2; g++) {
         for (size_t j = 0; j < m; j++) {
             size_t e = g * k + order[j], end = e + 1 < n ? at[e + 1] : d->count;
             char num[32];
             snprintf(num, sizeof num, "(%zu) ", j + 1);
-            puts_(b, num);
-            put(b, d->s[at[e]] + rest[e], d->n[at[e]] - rest[e]);
-            puts_(b, eol);
+            sp_buf_puts(b, num);
+            sp_buf_put(b, d->s[at[e]] + rest[e], d->n[at[e]] - rest[e]);
+            sp_buf_puts(b, eol);
             put_lines(b, d, at[e] + 1, end, eol);
         }
     }
@@ -186,7 +172,7 @@ static int url_line(const doc *d, size_t i) {
 
 /* A brief: header lines (the seed's, as digest_split skipped them), blocks
  * that end at a URL line, then boilerplate. */
-static void vary_brief(const doc *d, size_t header, buf *b, const char *eol) {
+static void vary_brief(const doc *d, size_t header, sp_buf *b, const char *eol) {
     size_t from[1024], to[1024], k = 0, start = header, order[1024], m;
     for (size_t i = header; i < d->count && k < 1024; i++) {
         if (!url_line(d, i)) continue;
@@ -202,7 +188,7 @@ static void vary_brief(const doc *d, size_t header, buf *b, const char *eol) {
 
 /* An insight list: lead paragraph(s) and the heading, then one item per
  * paragraph, then boilerplate. `heading` is the heading's line. */
-static void vary_insights(const doc *d, size_t heading, buf *b, const char *eol) {
+static void vary_insights(const doc *d, size_t heading, sp_buf *b, const char *eol) {
     size_t from[1024], to[1024], k = 0, order[1024], m, tail = d->count;
     while (tail > heading + 1 && (blank(d, tail - 1) || digest_boilerplate(&(line){d->s[tail - 1], d->n[tail - 1], 0})))
         tail--;
@@ -225,10 +211,10 @@ static void vary_insights(const doc *d, size_t heading, buf *b, const char *eol)
         order[j] = x;
     }
     for (size_t j = 0; j < m; j++) {
-        puts_(b, eol);
+        sp_buf_puts(b, eol);
         put_lines(b, d, from[order[j]], to[order[j]], eol);
     }
-    if (tail < d->count) puts_(b, eol);
+    if (tail < d->count) sp_buf_puts(b, eol);
     put_lines(b, d, tail, d->count, eol);
 }
 
@@ -244,7 +230,7 @@ static int make_corpus(const char *dir, double mb, char **paths, int n_paths) {
     seed *seeds = sp_xmalloc((size_t)n_paths * sizeof *seeds);
     size_t total = 0, files = 0, per[3] = {0, 0, 0};
     const char *rules[3] = {"bulletin", "brief", "insights"};
-    buf b = {NULL, 0, 0};
+    sp_buf b = {0};
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "split_bench: %s: %s\n", dir, strerror(errno));
         return 1;
@@ -278,16 +264,16 @@ static int make_corpus(const char *dir, double mb, char **paths, int n_paths) {
         const char *eol = copy % 3 == 2 ? "\r\n" : "\n";
         char path[4096];
         FILE *f;
-        b.n = 0;
+        b.len = 0;
         if (strcmp(s->rule, "bulletin") == 0) vary_bulletin(&s->lines, &b, eol, copy), per[0]++;
         else if (strcmp(s->rule, "brief") == 0) vary_brief(&s->lines, s->header, &b, eol), per[1]++;
         else vary_insights(&s->lines, s->heading, &b, eol), per[2]++;
         snprintf(path, sizeof path, "%s/%s-%06u.txt", dir, s->rule, copy);
-        if ((f = fopen(path, "wb")) == NULL || fwrite(b.s, 1, b.n, f) != b.n || fclose(f) != 0) {
+        if ((f = fopen(path, "wb")) == NULL || fwrite(b.s, 1, b.len, f) != b.len || fclose(f) != 0) {
             fprintf(stderr, "split_bench: %s: %s\n", path, strerror(errno));
             return 1;
         }
-        total += b.n;
+        total += b.len;
         files++;
     }
     printf("files %zu\nbytes %zu\n", files, total);
@@ -298,7 +284,7 @@ static int make_corpus(const char *dir, double mb, char **paths, int n_paths) {
         free(seeds[i].lines.n);
     }
     free(seeds);
-    free(b.s);
+    sp_buf_free(&b);
     return 0;
 }
 

@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "util.h"
 #include "version.h"
@@ -35,26 +35,6 @@ void sp_metrics_dead_letter(const char *reason) {
     atomic_fetch_add(&sp_stats.dlq_by_reason[i], 1);
 }
 
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-} strbuf;
-
-static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(strbuf *b, const char *fmt, ...) {
-    va_list ap;
-    int n;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < b->cap - b->len) break;
-        b->cap = b->cap * 2 + (size_t)n + 64;
-        b->s = sp_xrealloc(b->s, b->cap);
-    }
-    b->len += (size_t)n;
-}
-
 static char *(*m_extra)(void *arg);
 static void *m_extra_arg;
 
@@ -63,30 +43,29 @@ void sp_metrics_extra(char *(*render)(void *arg), void *arg) {
     m_extra_arg = arg;
 }
 
-static void counter(strbuf *b, const char *name, const char *help, uint64_t v) {
-    sb_printf(b, "# HELP storypipe_%s %s\n# TYPE storypipe_%s counter\nstorypipe_%s{stage=\"%s\"} %llu\n",
-              name, help, name, name, m_stage, (unsigned long long)v);
+static void counter(sp_buf *b, const char *name, const char *help, uint64_t v) {
+    sp_buf_printf(b, "# HELP storypipe_%s %s\n# TYPE storypipe_%s counter\nstorypipe_%s{stage=\"%s\"} %llu\n",
+                  name, help, name, name, m_stage, (unsigned long long)v);
 }
 
 char *sp_metrics_render(void) {
-    strbuf b = {sp_xmalloc(4096), 0, 4096};
+    sp_buf b = {0};
     int i;
-    b.s[0] = '\0';
-    sb_printf(&b, "# HELP storypipe_build_info Version of this service.\n# TYPE storypipe_build_info gauge\n"
+    sp_buf_printf(&b, "# HELP storypipe_build_info Version of this service.\n# TYPE storypipe_build_info gauge\n"
                   "storypipe_build_info{stage=\"%s\",version=\"%s\"} 1\n", m_stage, STORYPIPE_VERSION);
     counter(&b, "messages_consumed_total", "Input messages taken from the input topic.",
             atomic_load(&sp_stats.consumed));
-    sb_printf(&b, "# HELP storypipe_messages_produced_total Output messages acknowledged by Kafka.\n"
+    sp_buf_printf(&b, "# HELP storypipe_messages_produced_total Output messages acknowledged by Kafka.\n"
                   "# TYPE storypipe_messages_produced_total counter\n");
     for (i = 0; i < m_n_outputs; i++)
-        sb_printf(&b, "storypipe_messages_produced_total{stage=\"%s\",output=\"%s\"} %llu\n", m_stage,
-                  m_outputs[i], (unsigned long long)atomic_load(&sp_stats.produced[i]));
-    sb_printf(&b, "# HELP storypipe_dead_letters_total Inputs sent to the dead-letter topic, by reason.\n"
+        sp_buf_printf(&b, "storypipe_messages_produced_total{stage=\"%s\",output=\"%s\"} %llu\n", m_stage,
+                      m_outputs[i], (unsigned long long)atomic_load(&sp_stats.produced[i]));
+    sp_buf_printf(&b, "# HELP storypipe_dead_letters_total Inputs sent to the dead-letter topic, by reason.\n"
                   "# TYPE storypipe_dead_letters_total counter\n");
     for (i = 0; i < SP_METRICS_REASONS; i++)
         if (known_reasons[i])
-            sb_printf(&b, "storypipe_dead_letters_total{stage=\"%s\",reason=\"%s\"} %llu\n", m_stage,
-                      known_reasons[i], (unsigned long long)atomic_load(&sp_stats.dlq_by_reason[i]));
+            sp_buf_printf(&b, "storypipe_dead_letters_total{stage=\"%s\",reason=\"%s\"} %llu\n", m_stage,
+                          known_reasons[i], (unsigned long long)atomic_load(&sp_stats.dlq_by_reason[i]));
     counter(&b, "transform_retries_total", "Transient transform failures retried.",
             atomic_load(&sp_stats.retries));
     counter(&b, "transactions_committed_total", "Kafka transactions committed.",
@@ -94,15 +73,15 @@ char *sp_metrics_render(void) {
     counter(&b, "transactions_aborted_total", "Kafka transactions aborted and rewound.",
             atomic_load(&sp_stats.txn_aborted));
     counter(&b, "rebalances_total", "Consumer group rebalances seen.", atomic_load(&sp_stats.rebalances));
-    sb_printf(&b, "# HELP storypipe_in_flight Inputs consumed but not yet acknowledged.\n"
+    sp_buf_printf(&b, "# HELP storypipe_in_flight Inputs consumed but not yet acknowledged.\n"
                   "# TYPE storypipe_in_flight gauge\nstorypipe_in_flight{stage=\"%s\"} %lld\n",
-              m_stage, (long long)atomic_load(&sp_stats.in_flight));
+                  m_stage, (long long)atomic_load(&sp_stats.in_flight));
     if (m_extra) { /* the stage's own series */
         char *x = m_extra(m_extra_arg);
-        if (x) sb_printf(&b, "%s", x);
+        if (x) sp_buf_puts(&b, x);
         free(x);
     }
-    return b.s;
+    return sp_buf_take(&b);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,

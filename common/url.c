@@ -444,3 +444,15 @@ char *sp_url_canonical(const char *url) {
     free(copy);
     return out;
 }
+
+char *sp_url_resolve_http(CURLU *u, const char *ref, unsigned int flags) {
+    char *url = NULL, *scheme = NULL, *got = NULL;
+    if (curl_url_set(u, CURLUPART_URL, ref, flags) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+        curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK && sp_utf8_valid(got, strlen(got)))
+        url = sp_xstrdup(got);
+    curl_free(got);
+    curl_free(scheme);
+    return url;
+}

@@ -5,6 +5,8 @@
 #ifndef SP_URL_H
 #define SP_URL_H
 
+#include <curl/curl.h>
+
 /* The version of the canonicalisation rules below. The deduper records it
  * next to each seen URL: a canonical URL is comparable only with another made
  * by the same rules (and the same tracking list, see sp_url_tracking()).
@@ -59,6 +61,13 @@
  * machine, but "bücher.de" then differs from "BÜCHER.de" and from its
  * punycode form. */
 char *sp_url_canonical(const char *url);
+/* ref resolved by curl against the URL u holds (none: ref must be
+ * absolute), with curl_url_set()'s `flags`: a new malloc'ed string when
+ * that is an http or https URL in valid UTF-8, else NULL. u then holds the
+ * result (or is unchanged when curl could not parse ref). The cleaner's
+ * links and the fetcher's feed links go this way. */
+char *sp_url_resolve_http(CURLU *u, const char *ref, unsigned int flags);
+
 /* Tests only: 1 makes sp_url_canonical() always take curl's second round
  * trip, which its shortcut for plain URLs must agree with. */
 extern int sp_url_no_shortcut;

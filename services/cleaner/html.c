@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "entities.h"
 #include "link.h"
 #include "shortcode.h"
@@ -30,14 +31,9 @@
 
 #define MAX_LISTS 32  /* deeper lists share the last level's numbering */
 
-typedef struct buf {
-    char *s;
-    size_t n, cap;
-} buf;
-
 typedef struct conv {
     const char *p, *end;
-    buf out;
+    sp_buf out;
     int pending;      /* break owed before the next text: 0, 1 newline, 2 blank line */
     int space;        /* white space seen since the last text */
     int pre;          /* open <pre> elements */
@@ -89,32 +85,23 @@ static int is_alpha(char ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
 
 /* --- output -------------------------------------------------------------- */
 
-static void put(buf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2 + 256;
-        b->s = sp_xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-}
-
 /* Pay the break or space owed, and the list marker, before new text. */
 static void flush_layout(conv *c) {
-    if (c->out.n > 0) {
+    if (c->out.len > 0) {
         if (c->pending) {
             size_t nl = 0;
-            while (c->out.n > 0 && c->out.s[c->out.n - 1] == ' ' && !c->pre) c->out.n--;
-            while (nl < (size_t)c->pending && nl < c->out.n && c->out.s[c->out.n - 1 - nl] == '\n') nl++;
-            for (; (int)nl < c->pending; nl++) put(&c->out, "\n", 1);
+            while (c->out.len > 0 && c->out.s[c->out.len - 1] == ' ' && !c->pre) c->out.len--;
+            while (nl < (size_t)c->pending && nl < c->out.len && c->out.s[c->out.len - 1 - nl] == '\n') nl++;
+            for (; (int)nl < c->pending; nl++) sp_buf_put(&c->out, "\n", 1);
         } else if (c->space) {
-            char last = c->out.s[c->out.n - 1];
-            if (last != ' ' && last != '\n') put(&c->out, " ", 1);
+            char last = c->out.s[c->out.len - 1];
+            if (last != ' ' && last != '\n') sp_buf_put(&c->out, " ", 1);
         }
     }
     c->pending = 0;
     c->space = 0;
     if (c->prefix_len) {
-        put(&c->out, c->prefix, c->prefix_len);
+        sp_buf_put(&c->out, c->prefix, c->prefix_len);
         c->prefix_len = 0;
     }
 }
@@ -123,7 +110,7 @@ static void text(conv *c, const char *s, size_t n) {
     if (c->skip[0] || c->sc_skip || n == 0) return;
     c->pre_start = 0; /* only a newline right after <pre> is dropped */
     flush_layout(c);
-    put(&c->out, s, n);
+    sp_buf_put(&c->out, s, n);
 }
 
 static void block(conv *c, int level) {
@@ -153,7 +140,7 @@ static void white(conv *c, char ch) {
     c->pre_start = 0;
     if (ch == '\n') {
         flush_layout(c);
-        put(&c->out, "\n", 1);
+        sp_buf_put(&c->out, "\n", 1);
     } else {
         text(c, ch == '\t' ? "\t" : " ", 1);
     }
@@ -296,7 +283,7 @@ static void charref(conv *c) {
 /* --- links ---------------------------------------------------------------- */
 
 static void link_end(conv *c) {
-    size_t a = c->link_start, b = c->out.n;
+    size_t a = c->link_start, b = c->out.len;
     if (!c->in_a) return;
     c->in_a = 0;
     if (c->href == NULL) return;
@@ -612,7 +599,7 @@ static void element(conv *c, const char *name, size_t n, int closing, int self_c
             free(c->href);
             c->href = href->v ? link_resolve(c->base, href->v, href->len) : NULL;
             flush_layout(c);
-            c->link_start = c->out.n;
+            c->link_start = c->out.len;
         }
         break;
     case K_SKIP:
@@ -740,8 +727,7 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     if (opt && opt->base_url) {
         c.base = link_base_new(opt->base_url);
     }
-    c.out.cap = len / 4 + 256; /* text is a fraction of the markup: few regrowths */
-    c.out.s = sp_xmalloc(c.out.cap);
+    sp_buf_room(&c.out, len / 4 + 256); /* text is a fraction of the markup: few regrowths */
     while (c.p < c.end) {
         if (c.skip[0]) { /* dropped content: only tags matter */
             const char *lt = memchr(c.p, '<', (size_t)(c.end - c.p));
@@ -765,19 +751,18 @@ int html_to_text(const char *html, size_t len, const html_options *opt, html_tex
     }
     link_end(&c);
     free(c.href);
-    while (c.out.n > 0 && is_space(c.out.s[c.out.n - 1])) c.out.n--;
+    while (c.out.len > 0 && is_space(c.out.s[c.out.len - 1])) c.out.len--;
     { /* leading blank lines go; a first line's indentation (from <pre>) stays */
         size_t lead = 0, cut = 0;
-        while (lead < c.out.n && is_space(c.out.s[lead]))
+        while (lead < c.out.len && is_space(c.out.s[lead]))
             if (c.out.s[lead++] == '\n') cut = lead;
-        memmove(c.out.s, c.out.s + cut, c.out.n - cut);
-        c.out.n -= cut;
+        memmove(c.out.s, c.out.s + cut, c.out.len - cut);
+        c.out.len -= cut;
     }
-    c.out.s[c.out.n] = '\0';
     link_base_free(c.base);
     sc_index_free(c.shortcodes);
-    out->text = c.out.s;
-    out->len = c.out.n;
+    out->len = c.out.len;
+    out->text = sp_buf_take(&c.out);
     out->links = c.links;
     out->n_links = c.n_links;
     return 0;

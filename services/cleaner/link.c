@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "entities.h"
+#include "url.h"
 #include "util.h"
 
 struct link_base {
@@ -112,16 +113,10 @@ static char *decode(const char *href, size_t len, char *buf, size_t *n) {
 }
 
 static char *resolve_curl(link_base *base, const char *s) {
-    char *url = NULL, *scheme = NULL, *got = NULL;
+    char *url;
     CURLU *u;
     if (*s == '\0' || *s == '#' || (u = base ? curl_url_dup(base->url) : curl_url()) == NULL) return NULL;
-    if (curl_url_set(u, CURLUPART_URL, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-        curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK && sp_utf8_valid(got, strlen(got)))
-        url = sp_xstrdup(got);
-    curl_free(got);
-    curl_free(scheme);
+    url = sp_url_resolve_http(u, s, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME);
     curl_url_cleanup(u);
     return url;
 }

@@ -4,48 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clean.h"
 #include "html.h"
 #include "util.h"
 
-typedef struct tbuf {
-    char *s;
-    size_t n, cap;
-} tbuf;
-
-static void put(tbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = sp_xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-}
-
 char *clean_plain_text(const char *text, size_t len, size_t *out_len) {
-    tbuf b = {NULL, 0, 0};
+    sp_buf b = {0};
     size_t i = 0;
-    put(&b, "", 0);
+    sp_buf_put(&b, "", 0);
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) i = 3;
     for (; i < len; i++) {
-        if (text[i] == '\r') {
-            if (i + 1 < len && text[i + 1] == '\n') continue;
-            while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t')) b.n--;
-            if (!(b.n >= 3 && b.s[b.n - 1] == '\n' && b.s[b.n - 2] == '\n' && b.s[b.n - 3] == '\n'))
-                put(&b, "\n", 1);
-        } else if (text[i] == '\n') {
-            while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t')) b.n--;
+        if (text[i] == '\r' || text[i] == '\n') {
+            if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') continue; /* CRLF: the LF ends the line */
+            while (b.len && (b.s[b.len - 1] == ' ' || b.s[b.len - 1] == '\t')) b.len--;
             /* at most two blank lines in a row */
-            if (!(b.n >= 3 && b.s[b.n - 1] == '\n' && b.s[b.n - 2] == '\n' && b.s[b.n - 3] == '\n'))
-                put(&b, "\n", 1);
+            if (!(b.len >= 3 && b.s[b.len - 1] == '\n' && b.s[b.len - 2] == '\n' && b.s[b.len - 3] == '\n'))
+                sp_buf_put(&b, "\n", 1);
         } else {
-            put(&b, text + i, 1);
+            sp_buf_put(&b, text + i, 1);
         }
     }
-    while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\n' || b.s[b.n - 1] == '\t')) b.n--;
-    b.s[b.n] = '\0';
-    *out_len = b.n;
-    return b.s;
+    while (b.len && (b.s[b.len - 1] == ' ' || b.s[b.len - 1] == '\n' || b.s[b.len - 1] == '\t')) b.len--;
+    *out_len = b.len;
+    return sp_buf_take(&b);
 }
 
 const char *clean_html_file;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "fields.h"
 #include "fingerprint.h"
@@ -63,8 +64,7 @@ typedef struct dedup {
     size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
     size_t text_cap;
-    char *brief;          /* title and summary */
-    size_t brief_cap;
+    sp_buf brief;         /* title and summary */
     /* test hook: die (SIGKILL) right after this many batches were decided
      * in Redis, before their stories reach Kafka */
     long crash_after;
@@ -137,7 +137,7 @@ void dedup_fini(void *state) {
     forget_batch(d);
     store_free(d->store);
     free(d->text);
-    free(d->brief);
+    sp_buf_free(&d->brief);
     free(d);
 }
 
@@ -207,19 +207,6 @@ static void find_cuts(const sp_members *m, const sp_input *in, story *s) {
     if (s->close > 0) s->close--;
 }
 
-/* Append s to *buf (grown as needed). */
-static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
-    if (n == 0) return; /* also keeps memcpy away from a buffer not yet allocated */
-    if (*len + n > *cap) {
-        *cap = (*len + n) * 2;
-        *buf = sp_xrealloc(*buf, *cap);
-    }
-    memcpy(*buf + *len, s, n);
-    *len += n;
-}
-
-static void put_text(char **buf, size_t *len, size_t *cap, const char *s) { put(buf, len, cap, s, strlen(s)); }
-
 /* What the story is compared by; -1 (fail set) if it is not a story we can decide. */
 static int describe(dedup *d, const sp_input *in, story *s) {
     const char *v;
@@ -253,13 +240,13 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     /* title and summary: a short story's stand-in for near text, and for
      * any story with both, a match as good as the text's */
     if (!st->has_simhash || (title && summary)) {
-        size_t n = 0;
         int any = 0;
-        if ((v = text_view(d, in->data, title, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
-        put(&d->brief, &n, &d->brief_cap, "\n", 1);
-        if ((v = text_view(d, in->data, summary, &len))) put(&d->brief, &n, &d->brief_cap, v, len), any = 1;
+        d->brief.len = 0;
+        if ((v = text_view(d, in->data, title, &len))) sp_buf_put(&d->brief, v, len), any = 1;
+        sp_buf_put(&d->brief, "\n", 1);
+        if ((v = text_view(d, in->data, summary, &len))) sp_buf_put(&d->brief, v, len), any = 1;
         if (any) {
-            st->brief = fp_exact(d->brief, n);
+            st->brief = fp_exact(d->brief.s, d->brief.len);
             st->has_brief = 1;
         }
     }
@@ -314,25 +301,25 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
 }
 
 /* A JSON string of s (a canonical URL: printable ASCII, but escaped all the same). */
-static void put_string(char **buf, size_t *len, size_t *cap, const char *s) {
+static void put_string(sp_buf *b, const char *s) {
     /* what ends a run of bytes written as they are: the controls (the NUL
      * that ends s among them), '"' and '\\' */
     static const unsigned char special[256] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
                                                1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
                                                ['"'] = 1, ['\\'] = 1};
-    put(buf, len, cap, "\"", 1);
+    sp_buf_put(b, "\"", 1);
     for (const char *run = s;; s++) {
         unsigned char c;
         while (!special[(unsigned char)*s]) s++;
         c = (unsigned char)*s;
-        put(buf, len, cap, run, (size_t)(s - run));
+        sp_buf_put(b, run, (size_t)(s - run));
         if (c == '\0') break;
         char esc[8];
         snprintf(esc, sizeof esc, c == '"' || c == '\\' ? "\\%c" : "\\u%04x", c);
-        put(buf, len, cap, esc, strlen(esc));
+        sp_buf_put(b, esc, strlen(esc));
         run = s + 1;
     }
-    put(buf, len, cap, "\"", 1);
+    sp_buf_put(b, "\"", 1);
 }
 
 /* Decimal digits of v into p; their count. */
@@ -350,34 +337,38 @@ static size_t put_int(char *p, int v) {
 static void emit(const sp_input *in, const story *s, sp_outbox *out) {
     static const char rules[] = "\",\"url_rules\":\"" SP_URL_RULES_VERSION "\",\"deduper_version\":\"" STORYPIPE_VERSION "\"}}";
     const store_decision *dec = &s->dec;
-    size_t cap = in->len + 512, len = 0, at = 0;
-    char *buf = sp_xmalloc(cap);
+    size_t len, at = 0;
+    sp_buf b = {0};
+    char *buf;
     int dup = dec->decision[0] == 'd';
+    sp_buf_room(&b, in->len + 512);
     for (int k = 0; k < s->n_cuts; k++) {
-        put(&buf, &len, &cap, in->data + at, s->cuts[k][0] - at);
+        sp_buf_put(&b, in->data + at, s->cuts[k][0] - at);
         at = s->cuts[k][1];
     }
-    put(&buf, &len, &cap, in->data + at, s->close - at);
-    put_text(&buf, &len, &cap, ",\"canonical_url\":");
-    if (s->canonical) put_string(&buf, &len, &cap, s->canonical);
-    else put_text(&buf, &len, &cap, "null");
+    sp_buf_put(&b, in->data + at, s->close - at);
+    sp_buf_puts(&b, ",\"canonical_url\":");
+    if (s->canonical) put_string(&b, s->canonical);
+    else sp_buf_puts(&b, "null");
     if (dup) {
         char n[16];
-        put_text(&buf, &len, &cap, ",\"dedup\":{\"decision\":\"duplicate\",\"duplicate_of\":\"");
-        put_text(&buf, &len, &cap, dec->owner);
-        put_text(&buf, &len, &cap, "\",\"reason\":\"");
-        put_text(&buf, &len, &cap, dec->reason);
-        put_text(&buf, &len, &cap, "\",\"distance\":");
-        put(&buf, &len, &cap, n, put_int(n, dec->distance));
-        put(&buf, &len, &cap, rules + 1, sizeof rules - 2); /* no closing quote before it */
+        sp_buf_puts(&b, ",\"dedup\":{\"decision\":\"duplicate\",\"duplicate_of\":\"");
+        sp_buf_puts(&b, dec->owner);
+        sp_buf_puts(&b, "\",\"reason\":\"");
+        sp_buf_puts(&b, dec->reason);
+        sp_buf_puts(&b, "\",\"distance\":");
+        sp_buf_put(&b, n, put_int(n, dec->distance));
+        sp_buf_put(&b, rules + 1, sizeof rules - 2); /* no closing quote before it */
     } else {
         char n[16];
-        put_text(&buf, &len, &cap, ",\"dedup\":{\"decision\":\"");
-        put_text(&buf, &len, &cap, dec->decision);
-        put_text(&buf, &len, &cap, "\",\"revision\":");
-        put(&buf, &len, &cap, n, put_int(n, dec->revision));
-        put(&buf, &len, &cap, rules + 1, sizeof rules - 2);
+        sp_buf_puts(&b, ",\"dedup\":{\"decision\":\"");
+        sp_buf_puts(&b, dec->decision);
+        sp_buf_puts(&b, "\",\"revision\":");
+        sp_buf_put(&b, n, put_int(n, dec->revision));
+        sp_buf_put(&b, rules + 1, sizeof rules - 2);
     }
+    len = b.len;
+    buf = sp_buf_take(&b);
     /* pretty-printed input (Kafka carries it; lines in --stdio cannot): one line out, as every stage writes */
     if (memchr(buf, '\n', len) || memchr(buf, '\r', len)) len = sp_json_compact(buf, len);
     sp_emit_owned(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, buf, len);

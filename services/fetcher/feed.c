@@ -31,7 +31,9 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "buf.h"
 #include "ids.h"
+#include "url.h"
 #include "util.h"
 
 #define NS_ATOM "http://www.w3.org/2005/Atom"
@@ -51,25 +53,6 @@
 
 /* ---- strings ------------------------------------------------------------ */
 
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        b->s = sp_xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    if (n) memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
 static int is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
@@ -82,18 +65,18 @@ static int eq_nocase(const char *a, const char *b) {
 /* b's text with XML white space trimmed (and, with collapse, every run of it
  * inside made one space), as a malloc'ed string that b gives up; NULL when
  * nothing is left. */
-static char *sb_finish(sbuf *b, int collapse) {
+static char *text_finish(sp_buf *b, int collapse) {
     size_t i = 0, o = 0;
     char *s = b->s;
     if (s == NULL) return NULL;
-    while (i < b->n && is_xml_space(s[i])) i++;
-    for (; i < b->n; i++) {
+    while (i < b->len && is_xml_space(s[i])) i++;
+    for (; i < b->len; i++) {
         if (is_xml_space(s[i])) {
             if (!collapse) {
                 s[o++] = s[i];
                 continue;
             }
-            while (i + 1 < b->n && is_xml_space(s[i + 1])) i++;
+            while (i + 1 < b->len && is_xml_space(s[i + 1])) i++;
             s[o++] = ' ';
         } else {
             s[o++] = s[i];
@@ -102,7 +85,7 @@ static char *sb_finish(sbuf *b, int collapse) {
     while (o > 0 && is_xml_space(s[o - 1])) o--;
     s[o] = '\0';
     b->s = NULL;
-    b->n = b->cap = 0;
+    b->len = b->cap = 0;
     if (o == 0) {
         free(s);
         return NULL;
@@ -151,16 +134,16 @@ static int charge(walker *w, size_t n) {
     return 1;
 }
 
-static void put(walker *w, sbuf *b, const char *s, size_t n) {
-    if (!w->over && charge(w, n)) sb_put(b, s, n);
+static void put(walker *w, sp_buf *b, const char *s, size_t n) {
+    if (!w->over && charge(w, n)) sp_buf_put(b, s, n);
 }
 
-static void text_nodes(walker *w, xmlNodePtr n, sbuf *b, int depth);
+static void text_nodes(walker *w, xmlNodePtr n, sp_buf *b, int depth);
 
 /* An entity reference: an internal entity's replacement text (charged), a
  * predefined one's character, an undeclared one as written ("&nbsp;", for
  * the HTML stage), an external one nothing: it is never read. */
-static void entity_text(walker *w, xmlNodePtr ref, sbuf *b, int depth) {
+static void entity_text(walker *w, xmlNodePtr ref, sp_buf *b, int depth) {
     xmlEntityPtr ent = xmlGetDocEntity(w->doc, ref->name);
     if (ent == NULL) {
         put(w, b, "&", 1);
@@ -191,7 +174,7 @@ static void entity_text(walker *w, xmlNodePtr ref, sbuf *b, int depth) {
 
 /* Append the character data of n and its following siblings, and of their
  * descendants, to b. */
-static void text_nodes(walker *w, xmlNodePtr n, sbuf *b, int depth) {
+static void text_nodes(walker *w, xmlNodePtr n, sp_buf *b, int depth) {
     for (; n != NULL && !w->over; n = n->next) {
         if (!charge(w, 1)) return;
         switch (n->type) {
@@ -237,10 +220,10 @@ static xmlNodePtr child(xmlNodePtr parent, const char *ns, const char *name) {
 
 /* The text of element el (NULL when el is NULL or the text is empty). */
 static char *elem_text(walker *w, xmlNodePtr el, int collapse) {
-    sbuf b = {0};
+    sp_buf b = {0};
     if (el == NULL) return NULL;
     text_nodes(w, el->children, &b, 0);
-    return sb_finish(&b, collapse);
+    return text_finish(&b, collapse);
 }
 
 /* The value of el's attribute `name` in ns (NULL: none), trimmed; NULL when
@@ -250,9 +233,9 @@ static char *attr(walker *w, xmlNodePtr el, const char *ns, const char *name) {
     for (xmlAttrPtr a = el->properties; a; a = a->next) {
         if (a->type != XML_ATTRIBUTE_NODE || strcmp((const char *)a->name, name) != 0) continue;
         if (ns == NULL ? a->ns != NULL : a->ns == NULL || strcmp((const char *)a->ns->href, ns) != 0) continue;
-        sbuf b = {0};
+        sp_buf b = {0};
         text_nodes(w, a->children, &b, 0);
-        return sb_finish(&b, 0);
+        return text_finish(&b, 0);
     }
     return NULL;
 }
@@ -278,18 +261,12 @@ static void apply_bases(walker *w, CURLU *u, xmlNodePtr el, int depth) {
  * the xml:base attributes in scope, and below them `fallback`. NULL when it
  * cannot be. */
 static char *resolve(walker *w, xmlNodePtr el, const char *fallback, const char *href) {
-    char *url = NULL, *scheme = NULL, *got = NULL;
+    char *url;
     CURLU *u;
     if (href == NULL || *href == '\0' || (u = curl_url()) == NULL) return NULL;
     if (fallback) curl_url_set(u, CURLUPART_URL, fallback, CURL_FLAGS);
     apply_bases(w, u, el, 0);
-    if (curl_url_set(u, CURLUPART_URL, href, CURL_FLAGS) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-        curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK && sp_utf8_valid(got, strlen(got)))
-        url = sp_xstrdup(got);
-    curl_free(got);
-    curl_free(scheme);
+    url = sp_url_resolve_http(u, href, CURL_FLAGS);
     curl_url_cleanup(u);
     return url;
 }
@@ -565,19 +542,17 @@ static void finish_item(feed_item *it) {
     }
     if (it->id == NULL && it->link) it->id = sp_xstrdup(it->link);
     if (it->id == NULL) {
-        sbuf b = {0};
+        sp_buf b = {0};
         char hex[SP_ID_LEN];
-        sb_puts(&b, it->title ? it->title : "");
-        sb_put(&b, "", 1);
-        sb_puts(&b, it->published ? it->published : "");
-        sb_put(&b, "", 1);
-        sb_puts(&b, it->content);
-        sp_id_hex(sp_hash64(b.s, b.n), hex);
-        free(b.s);
-        b.s = NULL;
-        b.n = b.cap = 0;
-        sb_puts(&b, MADE_UP_ID_PREFIX);
-        sb_puts(&b, hex);
+        sp_buf_puts(&b, it->title ? it->title : "");
+        sp_buf_put(&b, "", 1);
+        sp_buf_puts(&b, it->published ? it->published : "");
+        sp_buf_put(&b, "", 1);
+        sp_buf_puts(&b, it->content);
+        sp_id_hex(sp_hash64(b.s, b.len), hex);
+        b.len = 0;
+        sp_buf_puts(&b, MADE_UP_ID_PREFIX);
+        sp_buf_puts(&b, hex);
         it->id = b.s;
     }
 }
@@ -590,19 +565,19 @@ static char *rss_author(char *s) {
     if (s == NULL || (n = strlen(s)) < 2 || s[n - 1] != ')' || (open = strrchr(s, '(')) == NULL ||
         (at = strchr(s, '@')) == NULL || at > open)
         return s;
-    sbuf b = {0};
-    sb_put(&b, open + 1, (size_t)(s + n - 1 - (open + 1)));
-    char *name = sb_finish(&b, 1);
+    sp_buf b = {0};
+    sp_buf_put(&b, open + 1, (size_t)(s + n - 1 - (open + 1)));
+    char *name = text_finish(&b, 1);
     if (name == NULL) return s;
     free(s);
     return name;
 }
 
 /* Append text to a ", "-separated list in b. */
-static void list_add(sbuf *b, char *text) {
+static void list_add(sp_buf *b, char *text) {
     if (text == NULL) return;
-    if (b->n) sb_puts(b, ", ");
-    sb_puts(b, text);
+    if (b->len) sp_buf_puts(b, ", ");
+    sp_buf_puts(b, text);
     free(text);
 }
 
@@ -642,7 +617,7 @@ static char *atom_link(walker *w, xmlNodePtr parent, const char *fallback) {
 static void rss_item(walker *w, xmlNodePtr item, const char *ns, int rdf, feed_item *it) {
     xmlNodePtr guid = NULL, link = NULL, title = NULL, pub = NULL, dcdate = NULL, encoded = NULL, desc = NULL,
                author = NULL, updated = NULL, atomlink = NULL;
-    sbuf creators = {0};
+    sp_buf creators = {0};
     for (xmlNodePtr c = item->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
         if (!guid && is(c, ns, "guid")) guid = c;
@@ -675,7 +650,7 @@ static void rss_item(walker *w, xmlNodePtr item, const char *ns, int rdf, feed_i
     it->published = elem_date(w, pub);
     if (it->published == NULL) it->published = elem_date(w, dcdate);
     it->modified = elem_date(w, updated);
-    it->author = sb_finish(&creators, 0);
+    it->author = text_finish(&creators, 0);
     if (it->author == NULL) it->author = rss_author(elem_text(w, author, 1));
     it->content_type = HTML;
     if ((it->content = elem_text(w, encoded, 0)) == NULL) it->content = elem_text(w, desc, 0);
@@ -683,7 +658,7 @@ static void rss_item(walker *w, xmlNodePtr item, const char *ns, int rdf, feed_i
 }
 
 /* s[0..n) with '&', '<', '>' (and in attribute values '"') escaped. */
-static void put_escaped(walker *w, sbuf *b, const char *s, size_t n, int in_attr) {
+static void put_escaped(walker *w, sp_buf *b, const char *s, size_t n, int in_attr) {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;"
@@ -704,7 +679,7 @@ static int is_void_element(const char *name) {
     return 0;
 }
 
-static void put_name(walker *w, sbuf *b, xmlNsPtr ns, const xmlChar *name) {
+static void put_name(walker *w, sp_buf *b, xmlNsPtr ns, const xmlChar *name) {
     if (ns && ns->prefix && !(ns->href && strcmp((const char *)ns->href, NS_XHTML) == 0)) {
         put(w, b, (const char *)ns->prefix, strlen((const char *)ns->prefix));
         put(w, b, ":", 1);
@@ -717,7 +692,7 @@ static void put_name(walker *w, sbuf *b, xmlNsPtr ns, const xmlChar *name) {
  * elements closed the HTML way ("<br>", "<a name=x></a>": "<a/>" would
  * be an open tag to an HTML parser), internal entities expanded (charged),
  * undeclared ones kept as written. */
-static void xhtml_nodes(walker *w, xmlNodePtr n, sbuf *b, int depth) {
+static void xhtml_nodes(walker *w, xmlNodePtr n, sp_buf *b, int depth) {
     for (; n != NULL && !w->over; n = n->next) {
         if (!charge(w, 1)) return;
         switch (n->type) {
@@ -750,13 +725,13 @@ static void xhtml_nodes(walker *w, xmlNodePtr n, sbuf *b, int depth) {
             put(w, b, "<", 1);
             put_name(w, b, n->ns, n->name);
             for (xmlAttrPtr a = n->properties; a; a = a->next) {
-                sbuf v = {0};
+                sp_buf v = {0};
                 if (a->type != XML_ATTRIBUTE_NODE) continue;
                 put(w, b, " ", 1);
                 put_name(w, b, a->ns, a->name);
                 put(w, b, "=\"", 2);
                 text_nodes(w, a->children, &v, depth + 1);
-                if (v.s) put_escaped(w, b, v.s, v.n, 1);
+                if (v.s) put_escaped(w, b, v.s, v.len, 1);
                 free(v.s);
                 put(w, b, "\"", 1);
             }
@@ -779,14 +754,14 @@ static void xhtml_nodes(walker *w, xmlNodePtr n, sbuf *b, int depth) {
  * (RFC 4287 4.1.3.3). */
 static char *xhtml_markup(walker *w, xmlNodePtr el) {
     xmlNodePtr div = NULL;
-    sbuf b = {0};
+    sp_buf b = {0};
     for (xmlNodePtr c = el->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE) {
             if (is(c, NS_XHTML, "div")) div = c;
             break;
         }
     xhtml_nodes(w, (div ? div : el)->children, &b, 0);
-    return sb_finish(&b, 0);
+    return text_finish(&b, 0);
 }
 
 /* An Atom text construct or content element: its text (markup for xhtml),
@@ -810,8 +785,8 @@ static char *atom_text(walker *w, xmlNodePtr el, int collapse, const char **type
         text = xhtml_markup(w, el);
         *type = HTML;
         if (text && collapse) {
-            sbuf b = {text, strlen(text), strlen(text) + 1};
-            text = sb_finish(&b, 1);
+            sp_buf b = {text, strlen(text), strlen(text) + 1};
+            text = text_finish(&b, 1);
         }
     } else if (strlen(t) > 5 && lower((unsigned char)t[0]) == 't' && lower((unsigned char)t[1]) == 'e' &&
                lower((unsigned char)t[2]) == 'x' && lower((unsigned char)t[3]) == 't' && t[4] == '/') {
@@ -824,10 +799,10 @@ static char *atom_text(walker *w, xmlNodePtr el, int collapse, const char **type
 
 /* The names of parent's Atom authors, ", "-separated; NULL when none. */
 static char *atom_authors(walker *w, xmlNodePtr parent) {
-    sbuf b = {0};
+    sp_buf b = {0};
     for (xmlNodePtr c = parent->children; c; c = c->next)
         if (is(c, NS_ATOM, "author")) list_add(&b, elem_text(w, child(c, NS_ATOM, "name"), 1));
-    return sb_finish(&b, 0);
+    return text_finish(&b, 0);
 }
 
 static void atom_entry(walker *w, xmlNodePtr entry, const char *feed_authors, feed_item *it) {

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
 #include "feed.h"
 #include "fetch.h"
 #include "ids.h"
@@ -939,73 +940,46 @@ static void label(char *out, size_t cap, const char *v) {
     out[k] = '\0';
 }
 
-typedef struct text {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void appendf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void appendf(text *t, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        int n;
-        va_start(ap, fmt);
-        n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        t->cap = (t->cap + (size_t)n) * 2;
-        t->s = sp_xrealloc(t->s, t->cap);
-    }
-}
-
-/* One series per source; value(s, out, cap) writes the sample's text. */
-static void series(text *t, poller *p, const char *name, const char *type, const char *help,
-                   void (*value)(const psource *s, char *out, size_t cap, const char *label)) {
-    appendf(t, "# HELP storypipe_%s %s\n# TYPE storypipe_%s %s\n", name, help, name, type);
+/* One series per source; value(t, s, label) puts the source's samples. */
+static void series(sp_buf *t, poller *p, const char *name, const char *type, const char *help,
+                   void (*value)(sp_buf *t, const psource *s, const char *label)) {
+    sp_buf_printf(t, "# HELP storypipe_%s %s\n# TYPE storypipe_%s %s\n", name, help, name, type);
     for (psource *s = p->sources; s; s = s->next) {
-        char l[512], v[2048];
+        char l[512];
         if (s->removed) continue;
         label(l, sizeof l, s->id);
-        value(s, v, sizeof v, l);
-        if (v[0]) appendf(t, "%s", v);
+        value(t, s, l);
     }
 }
 
 static const poller *metrics_poller;
 
-static void v_docs(const psource *s, char *o, size_t n, const char *l) {
-    snprintf(o, n, "storypipe_fetch_documents_total{source=\"%s\"} %llu\n", l, s->docs);
+static void v_docs(sp_buf *t, const psource *s, const char *l) {
+    sp_buf_printf(t, "storypipe_fetch_documents_total{source=\"%s\"} %llu\n", l, s->docs);
 }
-static void v_polls(const psource *s, char *o, size_t n, const char *l) {
-    snprintf(o, n, "storypipe_fetch_polls_total{source=\"%s\"} %llu\n", l, s->polls);
+static void v_polls(sp_buf *t, const psource *s, const char *l) {
+    sp_buf_printf(t, "storypipe_fetch_polls_total{source=\"%s\"} %llu\n", l, s->polls);
 }
-static void v_errors(const psource *s, char *o, size_t n, const char *l) {
-    size_t k = 0;
-    o[0] = '\0';
-    for (int e = 0; e < E_COUNT && k < n; e++)
+static void v_errors(sp_buf *t, const psource *s, const char *l) {
+    for (int e = 0; e < E_COUNT; e++)
         if (s->errors[e])
-            k += (size_t)snprintf(o + k, n - k, "storypipe_fetch_errors_total{source=\"%s\",class=\"%s\"} %llu\n", l,
-                                  error_names[e], s->errors[e]);
+            sp_buf_printf(t, "storypipe_fetch_errors_total{source=\"%s\",class=\"%s\"} %llu\n", l, error_names[e],
+                          s->errors[e]);
 }
-static void v_success(const psource *s, char *o, size_t n, const char *l) {
-    snprintf(o, n, "storypipe_fetch_last_success_seconds{source=\"%s\"} %lld\n", l, s->last_success);
+static void v_success(sp_buf *t, const psource *s, const char *l) {
+    sp_buf_printf(t, "storypipe_fetch_last_success_seconds{source=\"%s\"} %lld\n", l, s->last_success);
 }
-static void v_cursor(const psource *s, char *o, size_t n, const char *l) {
-    snprintf(o, n, "storypipe_fetch_cursor_seconds{source=\"%s\"} %lld\n", l, s->cursor_time);
+static void v_cursor(sp_buf *t, const psource *s, const char *l) {
+    sp_buf_printf(t, "storypipe_fetch_cursor_seconds{source=\"%s\"} %lld\n", l, s->cursor_time);
 }
-static void v_failing(const psource *s, char *o, size_t n, const char *l) {
-    snprintf(o, n, "storypipe_fetch_source_failing{source=\"%s\"} %d\n", l,
-             s->failures >= metrics_poller->o.failing_after);
+static void v_failing(sp_buf *t, const psource *s, const char *l) {
+    sp_buf_printf(t, "storypipe_fetch_source_failing{source=\"%s\"} %d\n", l,
+                  s->failures >= metrics_poller->o.failing_after);
 }
 
 char *poller_metrics(void *arg) {
     poller *p = arg;
-    text t = {sp_xmalloc(4096), 0, 4096};
-    t.s[0] = '\0';
+    sp_buf t = {0};
     pthread_mutex_lock(&p->lock);
     metrics_poller = p;
     series(&t, p, "fetch_documents_total", "counter", "Documents a source gave.", v_docs);
@@ -1017,5 +991,5 @@ char *poller_metrics(void *arg) {
            v_cursor);
     series(&t, p, "fetch_source_failing", "gauge", "1 when a source's last polls failed in a row.", v_failing);
     pthread_mutex_unlock(&p->lock);
-    return t.s;
+    return sp_buf_take(&t);
 }

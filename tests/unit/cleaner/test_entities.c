@@ -23,16 +23,11 @@
 #include <jansson.h>
 
 #include "entities.h"
-
+#include "html5lib.h"
 #include "util.h"
 
 static int is_alpha(unsigned char c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; }
 static int is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || is_alpha(c); }
-static int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 32;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -294,86 +289,18 @@ static void test_decode(void **state) {
 
 /* ---- html5lib ----------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        assert_non_null(b->s);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-/* doubleEscaped: \uHHHH -> UTF-8 (a surrogate pair combined; a lone
- * surrogate written as its 3-byte form, which the decoder passes through). */
-static void unescape_u(sbuf *b, const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        unsigned cp = 0;
-        int ok = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u';
-        for (int k = 0; ok && k < 4; k++) {
-            int h = hex_value((unsigned char)s[i + 2 + k]);
-            if (h < 0) ok = 0;
-            else cp = cp * 16 + (unsigned)h;
-        }
-        if (!ok) {
-            sb_put(b, s + i, 1);
-            i++;
-            continue;
-        }
-        i += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') {
-            unsigned lo = 0;
-            int ok2 = 1;
-            for (int k = 0; k < 4; k++) {
-                int h = hex_value((unsigned char)s[i + 2 + k]);
-                if (h < 0) ok2 = 0;
-                else lo = lo * 16 + (unsigned)h;
-            }
-            if (ok2 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                i += 6;
-            }
-        }
-        char u[4];
-        if (cp >= 0xD800 && cp <= 0xDFFF) {
-            u[0] = (char)(0xE0 | cp >> 12);
-            u[1] = (char)(0x80 | ((cp >> 6) & 63));
-            u[2] = (char)(0x80 | (cp & 63));
-            sb_put(b, u, 3);
-        } else {
-            sb_put(b, u, sp_utf8_encode(cp, u));
-        }
-    }
-}
-
-/* A JSON string's text, unescaped again if the test is doubleEscaped. */
-static void get_text(sbuf *b, json_t *str, int double_escaped) {
-    b->n = 0;
-    sb_put(b, "", 0);
-    if (double_escaped)
-        unescape_u(b, json_string_value(str), json_string_length(str));
-    else
-        sb_put(b, json_string_value(str), json_string_length(str));
-}
-
 /* "Preprocessing the input stream": CR LF and lone CR become LF. */
-static void normalize_newlines(sbuf *b) {
+static void normalize_newlines(sp_buf *b) {
     size_t o = 0;
-    for (size_t i = 0; i < b->n; i++) {
+    for (size_t i = 0; i < b->len; i++) {
         if (b->s[i] == '\r') {
             b->s[o++] = '\n';
-            if (i + 1 < b->n && b->s[i + 1] == '\n') i++;
+            if (i + 1 < b->len && b->s[i + 1] == '\n') i++;
         } else {
             b->s[o++] = b->s[i];
         }
     }
-    b->n = o;
+    b->len = o;
 }
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f'; }
@@ -429,7 +356,7 @@ static void run_case(const char *file, json_t *t) {
     json_t *in_json = json_object_get(t, "input"), *tok, *start_tag = NULL;
     int dbl = json_is_true(json_object_get(t, "doubleEscaped")), data_state = 0, only_chars = 1, other = 0;
     size_t k;
-    sbuf input = {0}, want = {0}, piece = {0};
+    sp_buf input = {0}, want = {0}, piece = {0};
 
     if (!states) data_state = 1;
     json_array_foreach(states, k, tok) if (json_is_string(tok) && strcmp(json_string_value(tok), "Data state") == 0)
@@ -438,15 +365,15 @@ static void run_case(const char *file, json_t *t) {
         h5_skipped++;
         return;
     }
-    get_text(&input, in_json, dbl);
+    h5_get_text(&input, in_json, dbl);
     normalize_newlines(&input);
-    sb_put(&want, "", 0);
+    sp_buf_put(&want, "", 0);
     json_array_foreach(output, k, tok) {
         if (json_is_string(tok) && strcmp(json_string_value(tok), "ParseError") == 0) continue;
         const char *kind = json_is_array(tok) ? json_string_value(json_array_get(tok, 0)) : NULL;
         if (kind && strcmp(kind, "Character") == 0 && json_is_string(json_array_get(tok, 1))) {
-            get_text(&piece, json_array_get(tok, 1), dbl);
-            sb_put(&want, piece.s, piece.n);
+            h5_get_text(&piece, json_array_get(tok, 1), dbl);
+            sp_buf_put(&want, piece.s, piece.len);
         } else if (kind && strcmp(kind, "StartTag") == 0 && !start_tag &&
                    json_object_size(json_array_get(tok, 2)) > 0) {
             start_tag = tok;
@@ -458,30 +385,30 @@ static void run_case(const char *file, json_t *t) {
 
     if (only_chars && !other) { /* text in the Data state */
         size_t olen;
-        char *got = decode(input.s, input.n, 0, &olen);
+        char *got = decode(input.s, input.len, 0, &olen);
         h5_text++;
-        if (olen == want.n && memcmp(got, want.s, olen) == 0) {
+        if (olen == want.len && memcmp(got, want.s, olen) == 0) {
             h5_passed++;
         } else {
             h5_failed++;
-            report_failure(file, t, "text", got, olen, want.s, want.n);
+            report_failure(file, t, "text", got, olen, want.s, want.len);
         }
         free(got);
-    } else if (start_tag && !other && want.n == 0) { /* attribute values */
+    } else if (start_tag && !other && want.len == 0) { /* attribute values */
         json_t *attrs = json_array_get(start_tag, 2), *v;
         const char *name;
         int ok = 1, usable = 1;
         json_object_foreach(attrs, name, v) {
             const char *raw;
             size_t raw_len, olen;
-            if (!json_is_string(v) || !raw_attribute(input.s, input.n, name, &raw, &raw_len)) {
+            if (!json_is_string(v) || !raw_attribute(input.s, input.len, name, &raw, &raw_len)) {
                 usable = 0;
                 break;
             }
-            get_text(&want, v, dbl);
+            h5_get_text(&want, v, dbl);
             char *got = decode(raw, raw_len, 1, &olen);
-            if (olen != want.n || memcmp(got, want.s, olen) != 0) {
-                if (ok) report_failure(file, t, name, got, olen, want.s, want.n);
+            if (olen != want.len || memcmp(got, want.s, olen) != 0) {
+                if (ok) report_failure(file, t, name, got, olen, want.s, want.len);
                 ok = 0;
             }
             free(got);
@@ -496,44 +423,20 @@ static void run_case(const char *file, json_t *t) {
     } else {
         h5_skipped++;
     }
-    free(input.s);
-    free(want.s);
-    free(piece.s);
-}
-
-static void fixture_dir(char *dir, size_t size) {
-    const char *src = getenv("STORYPIPE_SOURCE");
-    if (src && *src) {
-        snprintf(dir, size, "%s/tests/fixtures/html5lib", src);
-        return;
-    }
-    const char *file = __FILE__, *slash = strrchr(file, '/'); /* CMake passes the absolute path */
-    if (slash)
-        snprintf(dir, size, "%.*s/../../fixtures/html5lib", (int)(slash - file), file);
-    else /* compiled from within tests/unit/cleaner */
-        snprintf(dir, size, "../../fixtures/html5lib");
+    sp_buf_free(&input);
+    sp_buf_free(&want);
+    sp_buf_free(&piece);
 }
 
 static void test_html5lib(void **state) {
-    static const char *files[] = {"namedEntities.test", "numericEntities.test", "entities.test"};
-    char dir[4096], path[4200];
     (void)state;
-    fixture_dir(dir, sizeof dir);
-    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-        json_error_t err;
+    for (size_t f = 0; f < H5_FILES; f++) {
         json_t *root, *tests, *t;
         size_t i;
         int before = h5_text + h5_attr, skipped_before = h5_skipped;
-        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
-        root = json_load_file(path, JSON_ALLOW_NUL, &err);
-        if (!root) {
-            fprintf(stderr, "%s: %s (line %d)\n", path, err.text, err.line);
-            fail();
-        }
-        tests = json_object_get(root, "tests");
-        assert_true(json_is_array(tests) && json_array_size(tests) > 0);
-        json_array_foreach(tests, i, t) run_case(files[f], t);
-        printf("html5lib %s: %zu cases, %d applicable, %d skipped\n", files[f], json_array_size(tests),
+        if ((tests = h5_load(h5_files[f], &root)) == NULL) fail();
+        json_array_foreach(tests, i, t) run_case(h5_files[f], t);
+        printf("html5lib %s: %zu cases, %d applicable, %d skipped\n", h5_files[f], json_array_size(tests),
                h5_text + h5_attr - before, h5_skipped - skipped_before);
         json_decref(root);
     }

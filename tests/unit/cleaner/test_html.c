@@ -37,7 +37,7 @@
 #include <jansson.h>
 
 #include "html.h"
-
+#include "html5lib.h"
 #include "util.h"
 
 #define BASE "https://www.newsbeep.com/ca/493939/?p=1#top"
@@ -112,24 +112,8 @@ static int trimmed(const char *s, size_t n) {
 }
 
 /* A growing byte string. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        assert_non_null(b->s);
-    }
-    if (n) memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_repeat(sbuf *b, const char *s, size_t times) {
-    for (size_t i = 0; i < times; i++) sb_put(b, s, strlen(s));
+static void sb_repeat(sp_buf *b, const char *s, size_t times) {
+    for (size_t i = 0; i < times; i++) sp_buf_puts(b, s);
 }
 
 static void fixture_dir(char *dir, size_t size) {
@@ -535,28 +519,28 @@ static void test_cases(void **state) {
 
 /* Ten levels of nested lists: two more spaces per level. */
 static void test_deep_list_indent(void **state) {
-    sbuf in = {0}, want = {0};
+    sp_buf in = {0}, want = {0};
     html_text t;
     (void)state;
-    for (int i = 0; i < 10; i++) sb_put(&in, "<ul><li>x", 9);
+    for (int i = 0; i < 10; i++) sp_buf_put(&in, "<ul><li>x", 9);
     sb_repeat(&in, "</li></ul>", 10);
     for (int i = 0; i < 10; i++) {
-        if (i) sb_put(&want, "\n", 1);
-        for (int k = 0; k < i; k++) sb_put(&want, "  ", 2);
-        sb_put(&want, "- x", 3);
+        if (i) sp_buf_put(&want, "\n", 1);
+        for (int k = 0; k < i; k++) sp_buf_put(&want, "  ", 2);
+        sp_buf_put(&want, "- x", 3);
     }
-    convert(in.s, in.n, NULL, &t);
+    convert(in.s, in.len, NULL, &t);
     if (strcmp(t.text, want.s) != 0) {
         fprintf(stderr, "ten nested lists:\n  want: ");
-        show(stderr, want.s, want.n);
+        show(stderr, want.s, want.len);
         fprintf(stderr, "\n  got:  ");
         show(stderr, t.text, t.len);
         fputc('\n', stderr);
         fail();
     }
     html_text_free(&t);
-    free(in.s);
-    free(want.s);
+    sp_buf_free(&in);
+    sp_buf_free(&want);
 }
 
 /* Without a base, only absolute http(s) hrefs are links; no options at all
@@ -584,7 +568,7 @@ static void test_links_without_base(void **state) {
 
 /* A deliberately small entity decoder for the seed check (independent of
  * entities.c): the references WordPress writes in post content. */
-static size_t small_charref(const char *s, sbuf *out) {
+static size_t small_charref(const char *s, sp_buf *out) {
     static const struct {
         const char *name, *utf8;
     } names[] = {{"amp;", "&"},
@@ -607,12 +591,12 @@ static size_t small_charref(const char *s, sbuf *out) {
         char u[4];
         assert_true(*end == ';' && cp > 0 && cp <= 0x10FFFF);
         if (cp == 0xA0) cp = ' ';
-        sb_put(out, u, sp_utf8_encode((uint32_t)cp, u));
+        sp_buf_put(out, u, sp_utf8_encode((uint32_t)cp, u));
         return (size_t)(end + 1 - s);
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strncmp(s + 1, names[i].name, strlen(names[i].name)) == 0) {
-            sb_put(out, names[i].utf8, strlen(names[i].utf8));
+            sp_buf_put(out, names[i].utf8, strlen(names[i].utf8));
             return 1 + strlen(names[i].name);
         }
     fprintf(stderr, "seed: unexpected reference %.12s\n", s);
@@ -638,9 +622,9 @@ static size_t source_paragraphs(const char *html, char ***out) {
         assert_true(*p == '>');
         const char *end = strstr(++p, "</p>");
         assert_non_null(end);
-        sbuf txt = {0};
+        sp_buf txt = {0};
         int space = 0;
-        sb_put(&txt, "", 0);
+        sp_buf_put(&txt, "", 0);
         while (p < end) {
             if (*p == '<') { /* a tag inside the paragraph: skipped */
                 for (quote = 0; p < end && (quote || *p != '>'); p++)
@@ -653,14 +637,14 @@ static size_t source_paragraphs(const char *html, char ***out) {
                 p++;
                 continue;
             }
-            if (space && txt.n) sb_put(&txt, " ", 1);
+            if (space && txt.len) sp_buf_put(&txt, " ", 1);
             space = 0;
             if (*p == '&') p += small_charref(p, &txt);
-            else sb_put(&txt, p++, 1);
+            else sp_buf_put(&txt, p++, 1);
         }
         p = end + 4;
-        if (txt.n == 0) {
-            free(txt.s);
+        if (txt.len == 0) {
+            sp_buf_free(&txt);
             continue;
         }
         *out = realloc(*out, (n + 1) * sizeof **out);
@@ -802,7 +786,7 @@ static void test_outputs_valid_utf8(void **state) {
     };
     size_t n_pieces = sizeof pieces / sizeof pieces[0], untrimmed = 0, before = conversions;
     char two[2];
-    sbuf b = {0};
+    sp_buf b = {0};
     (void)state;
     /* every case and the seed of this file */
     for (size_t i = 0; i < N_CASES; i++) untrimmed += !check_any(cases[i].html, cases[i].len, BASE);
@@ -820,15 +804,15 @@ static void test_outputs_valid_utf8(void **state) {
         }
     /* random sequences of markup pieces and bad bytes */
     for (int r = 0; r < 20000; r++) {
-        b.n = 0;
-        sb_put(&b, "", 0);
+        b.len = 0;
+        sp_buf_put(&b, "", 0);
         for (int k = (int)(next_rand() % 24); k >= 0; k--) {
             const char *piece = pieces[next_rand() % n_pieces];
-            sb_put(&b, piece, *piece ? strlen(piece) : 1); /* "\0" is one NUL byte */
+            sp_buf_put(&b, piece, *piece ? strlen(piece) : 1); /* "\0" is one NUL byte */
         }
-        untrimmed += !check_any(b.s, b.n, BASE);
+        untrimmed += !check_any(b.s, b.len, BASE);
     }
-    free(b.s);
+    sp_buf_free(&b);
     printf("valid UTF-8 without NUL: %zu outputs in this test, %zu in the whole file so far\n", conversions - before,
            conversions);
     assert_int_equal(untrimmed, 0);
@@ -836,69 +820,14 @@ static void test_outputs_valid_utf8(void **state) {
 
 /* ---- 4. html5lib character references through the converter ------------ */
 
-static int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 32;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* doubleEscaped: \uHHHH -> UTF-8 (a surrogate pair combined; a lone
- * surrogate written as its 3-byte form, which is not valid UTF-8). */
-static void unescape_u(sbuf *b, const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        unsigned cp = 0;
-        int ok = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u';
-        for (int k = 0; ok && k < 4; k++) {
-            int h = hex_value((unsigned char)s[i + 2 + k]);
-            if (h < 0) ok = 0;
-            else cp = cp * 16 + (unsigned)h;
-        }
-        if (!ok) {
-            sb_put(b, s + i, 1);
-            i++;
-            continue;
-        }
-        i += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') {
-            unsigned lo = 0;
-            int ok2 = 1;
-            for (int k = 0; k < 4; k++) {
-                int h = hex_value((unsigned char)s[i + 2 + k]);
-                if (h < 0) ok2 = 0;
-                else lo = lo * 16 + (unsigned)h;
-            }
-            if (ok2 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                i += 6;
-            }
-        }
-        char u[4];
-        if (cp >= 0xD800 && cp <= 0xDFFF) {
-            u[0] = (char)(0xE0 | cp >> 12);
-            u[1] = (char)(0x80 | ((cp >> 6) & 63));
-            u[2] = (char)(0x80 | (cp & 63));
-            sb_put(b, u, 3);
-        } else {
-            sb_put(b, u, sp_utf8_encode(cp, u));
-        }
-    }
-}
-
-static void get_text(sbuf *b, json_t *str, int double_escaped) {
-    b->n = 0;
-    sb_put(b, "", 0);
-    if (double_escaped) unescape_u(b, json_string_value(str), json_string_length(str));
-    else sb_put(b, json_string_value(str), json_string_length(str));
-}
-
 /* The converter's text rules applied to characters the tokenizer produced:
  * nbsp is a space; U+00AD, U+200B, U+2060, U+FEFF, DEL and C0 controls other
  * than white space vanish; NUL is U+FFFD; white-space runs are one space;
  * the ends are trimmed. 0 if s is not valid UTF-8. */
-static int text_rules(const char *s, size_t n, sbuf *out) {
+static int text_rules(const char *s, size_t n, sp_buf *out) {
     int space = 0;
-    out->n = 0;
-    sb_put(out, "", 0);
+    out->len = 0;
+    sp_buf_put(out, "", 0);
     if (!sp_utf8_valid(s, n)) return 0;
     for (size_t i = 0; i < n;) {
         unsigned char c0 = (unsigned char)s[i];
@@ -910,10 +839,10 @@ static int text_rules(const char *s, size_t n, sbuf *out) {
         } else if (cp == 0xAD || cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0x7F || (cp && cp < 0x20)) {
             /* invisible: dropped */
         } else {
-            if (space && out->n) sb_put(out, " ", 1);
+            if (space && out->len) sp_buf_put(out, " ", 1);
             space = 0;
-            if (cp == 0) sb_put(out, FFFD, 3);
-            else sb_put(out, s + i, k);
+            if (cp == 0) sp_buf_put(out, FFFD, 3);
+            else sp_buf_put(out, s + i, k);
         }
         i += k;
     }
@@ -936,7 +865,7 @@ static void run_h5_case(const char *file, json_t *t) {
     json_t *in_json = json_object_get(t, "input"), *tok;
     int dbl = json_is_true(json_object_get(t, "doubleEscaped")), data_state = !states, only_chars = 1;
     size_t k;
-    sbuf input = {0}, chars = {0}, piece = {0}, want = {0};
+    sp_buf input = {0}, chars = {0}, piece = {0}, want = {0};
     html_text got;
 
     json_array_foreach(states, k, tok) if (json_is_string(tok) && strcmp(json_string_value(tok), "Data state") == 0)
@@ -945,13 +874,13 @@ static void run_h5_case(const char *file, json_t *t) {
         h5_not_applicable++;
         return;
     }
-    sb_put(&chars, "", 0);
+    sp_buf_put(&chars, "", 0);
     json_array_foreach(output, k, tok) {
         if (json_is_string(tok) && strcmp(json_string_value(tok), "ParseError") == 0) continue;
         const char *kind = json_is_array(tok) ? json_string_value(json_array_get(tok, 0)) : NULL;
         if (kind && strcmp(kind, "Character") == 0 && json_is_string(json_array_get(tok, 1))) {
-            get_text(&piece, json_array_get(tok, 1), dbl);
-            sb_put(&chars, piece.s, piece.n);
+            h5_get_text(&piece, json_array_get(tok, 1), dbl);
+            sp_buf_put(&chars, piece.s, piece.len);
         } else {
             only_chars = 0;
         }
@@ -959,22 +888,22 @@ static void run_h5_case(const char *file, json_t *t) {
     if (!only_chars) {
         h5_not_applicable++;
     } else {
-        get_text(&input, in_json, dbl);
-        if (has_markup(input.s, input.n)) {
+        h5_get_text(&input, in_json, dbl);
+        if (has_markup(input.s, input.len)) {
             h5_skipped_markup++;
-        } else if (!text_rules(chars.s, chars.n, &want)) {
+        } else if (!text_rules(chars.s, chars.len, &want)) {
             h5_skipped_invalid++;
         } else {
-            convert(input.s, input.n, NULL, &got);
-            if (got.len == want.n && memcmp(got.text, want.s, want.n) == 0) {
+            convert(input.s, input.len, NULL, &got);
+            if (got.len == want.len && memcmp(got.text, want.s, want.len) == 0) {
                 h5_passed++;
             } else {
                 if (++h5_failed <= 20) {
                     fprintf(stderr, "FAIL html5lib %s: %s\n  input: ", file,
                             json_string_value(json_object_get(t, "description")));
-                    show(stderr, input.s, input.n);
+                    show(stderr, input.s, input.len);
                     fprintf(stderr, "\n  want:  ");
-                    show(stderr, want.s, want.n);
+                    show(stderr, want.s, want.len);
                     fprintf(stderr, "\n  got:   ");
                     show(stderr, got.text, got.len);
                     fputc('\n', stderr);
@@ -983,32 +912,21 @@ static void run_h5_case(const char *file, json_t *t) {
             html_text_free(&got);
         }
     }
-    free(input.s);
-    free(chars.s);
-    free(piece.s);
-    free(want.s);
+    sp_buf_free(&input);
+    sp_buf_free(&chars);
+    sp_buf_free(&piece);
+    sp_buf_free(&want);
 }
 
 static void test_html5lib(void **state) {
-    static const char *files[] = {"namedEntities.test", "numericEntities.test", "entities.test"};
-    char dir[4096], path[4200];
     (void)state;
-    fixture_dir(dir, sizeof dir);
-    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-        json_error_t err;
+    for (size_t f = 0; f < H5_FILES; f++) {
         json_t *root, *tests, *t;
         size_t i;
         int before = h5_passed + h5_failed;
-        snprintf(path, sizeof path, "%s/html5lib/%s", dir, files[f]);
-        root = json_load_file(path, JSON_ALLOW_NUL, &err);
-        if (!root) {
-            fprintf(stderr, "%s: %s (line %d)\n", path, err.text, err.line);
-            fail();
-        }
-        tests = json_object_get(root, "tests");
-        assert_true(json_is_array(tests) && json_array_size(tests) > 0);
-        json_array_foreach(tests, i, t) run_h5_case(files[f], t);
-        printf("html5lib %s: %zu cases, %d through the converter\n", files[f], json_array_size(tests),
+        if ((tests = h5_load(h5_files[f], &root)) == NULL) fail();
+        json_array_foreach(tests, i, t) run_h5_case(h5_files[f], t);
+        printf("html5lib %s: %zu cases, %d through the converter\n", h5_files[f], json_array_size(tests),
                h5_passed + h5_failed - before);
         json_decref(root);
     }
@@ -1029,12 +947,12 @@ static void test_html5lib(void **state) {
 #define DEEP 1000000
 
 /* Convert, check the text, and say how long it took. */
-static void expect_deep(const char *what, const sbuf *in, const char *want) {
+static void expect_deep(const char *what, const sp_buf *in, const char *want) {
     int64_t t0 = sp_mono_ms(), ms;
     html_text t;
-    convert(in->s, in->n, BASE, &t);
+    convert(in->s, in->len, BASE, &t);
     ms = sp_mono_ms() - t0;
-    printf("%s: %zu bytes in %lld ms\n", what, in->n, (long long)ms);
+    printf("%s: %zu bytes in %lld ms\n", what, in->len, (long long)ms);
     if (want && strcmp(t.text, want) != 0) {
         fprintf(stderr, "%s: want ", what);
         show(stderr, want, strlen(want));
@@ -1048,56 +966,56 @@ static void expect_deep(const char *what, const sbuf *in, const char *want) {
 }
 
 static void test_deep_nesting(void **state) {
-    sbuf in = {0};
+    sp_buf in = {0};
     (void)state;
 
     sb_repeat(&in, "<div>", DEEP);
-    sb_put(&in, "deep", 4);
+    sp_buf_put(&in, "deep", 4);
     sb_repeat(&in, "</div>", DEEP);
-    sb_put(&in, "<p>after</p>", 12);
+    sp_buf_put(&in, "<p>after</p>", 12);
     expect_deep("1,000,000 nested <div>", &in, "deep\n\nafter");
 
-    in.n = 0;
+    in.len = 0;
     sb_repeat(&in, "<b>", DEEP);
-    sb_put(&in, "bold <i>text</i>", 16);
+    sp_buf_put(&in, "bold <i>text</i>", 16);
     expect_deep("1,000,000 unclosed <b>", &in, "bold text");
 
-    in.n = 0;
+    in.len = 0;
     sb_repeat(&in, "<span>", DEEP);
-    sb_put(&in, "in", 2);
+    sp_buf_put(&in, "in", 2);
     sb_repeat(&in, "</span>", DEEP);
-    sb_put(&in, " out", 4);
+    sp_buf_put(&in, " out", 4);
     expect_deep("1,000,000 nested <span>", &in, "in out");
 
-    in.n = 0;
-    sb_put(&in, "before ", 7);
+    in.len = 0;
+    sp_buf_put(&in, "before ", 7);
     sb_repeat(&in, "<svg>", DEEP);
-    sb_put(&in, "<text>hidden</text>", 19);
+    sp_buf_put(&in, "<text>hidden</text>", 19);
     sb_repeat(&in, "</svg>", DEEP);
-    sb_put(&in, " shown", 6);
+    sp_buf_put(&in, " shown", 6);
     expect_deep("1,000,000 nested <svg>", &in, "before shown");
 
-    in.n = 0;
+    in.len = 0;
     sb_repeat(&in, "<svg>", DEEP);
-    sb_put(&in, "never", 5);
+    sp_buf_put(&in, "never", 5);
     expect_deep("1,000,000 unclosed <svg>", &in, "");
 
     /* A million nested lists: only the innermost item has text, so the text
      * is one line, "- x" after its indentation (two spaces a level; how deep
      * the indentation may go is not specified, so any even width up to the
      * full depth is accepted), then the paragraph after the lists. */
-    in.n = 0;
+    in.len = 0;
     sb_repeat(&in, "<ul><li>", DEEP);
-    sb_put(&in, "x", 1);
+    sp_buf_put(&in, "x", 1);
     sb_repeat(&in, "</li></ul>", DEEP);
-    sb_put(&in, "<p>after</p>", 12);
+    sp_buf_put(&in, "<p>after</p>", 12);
     {
         int64_t t0 = sp_mono_ms();
         html_text t;
         size_t sp = 0;
-        convert(in.s, in.n, BASE, &t);
+        convert(in.s, in.len, BASE, &t);
         while (sp < t.len && t.text[sp] == ' ') sp++;
-        printf("1,000,000 nested <ul><li>: %zu bytes in %lld ms, indentation %zu\n", in.n,
+        printf("1,000,000 nested <ul><li>: %zu bytes in %lld ms, indentation %zu\n", in.len,
                (long long)(sp_mono_ms() - t0), sp);
         if (!(sp % 2 == 0 && sp <= 2 * (size_t)(DEEP - 1) && strcmp(t.text + sp, "- x\n\nafter") == 0)) {
             fprintf(stderr, "1,000,000 nested lists: got ");
@@ -1108,7 +1026,7 @@ static void test_deep_nesting(void **state) {
 
         html_text_free(&t);
     }
-    free(in.s);
+    sp_buf_free(&in);
 }
 
 /* ---- linear time on hostile input ---------------------------------------- */
@@ -1137,18 +1055,18 @@ static void test_linear_time(void **state) {
     };
     (void)state;
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-        sbuf in = {0};
+        sp_buf in = {0};
         html_text t;
         int64_t t0, ms;
-        sb_put(&in, inputs[i].head, strlen(inputs[i].head));
+        sp_buf_put(&in, inputs[i].head, strlen(inputs[i].head));
         sb_repeat(&in, inputs[i].unit, (size_t)inputs[i].n);
-        sb_put(&in, inputs[i].tail, strlen(inputs[i].tail));
+        sp_buf_put(&in, inputs[i].tail, strlen(inputs[i].tail));
         t0 = sp_mono_ms();
-        convert(in.s, in.n, BASE, &t);
+        convert(in.s, in.len, BASE, &t);
         ms = sp_mono_ms() - t0;
-        printf("%s: %zu bytes in %lld ms\n", inputs[i].what, in.n, (long long)ms);
+        printf("%s: %zu bytes in %lld ms\n", inputs[i].what, in.len, (long long)ms);
         html_text_free(&t);
-        free(in.s);
+        sp_buf_free(&in);
     }
 }
 

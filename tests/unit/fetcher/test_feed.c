@@ -30,37 +30,11 @@
 #include <libxml/globals.h>
 #include <libxml/xmlerror.h>
 
+#include "buf.h"
 #include "feed.h"
 #include "util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-        assert_non_null(b->s);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[4096];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && (size_t)n < sizeof tmp);
-    sb_put(b, tmp, (size_t)n);
-}
 
 static char *read_fixture(const char *name, size_t *len) {
     char path[4096];
@@ -433,31 +407,31 @@ static void test_quadratic_blowup(void **state) {
     };
     (void)state;
     for (size_t k = 0; k < sizeof where / sizeof where[0]; k++) {
-        sbuf refs = {0}, doc = {0};
+        sp_buf refs = {0}, doc = {0};
         char *big = malloc(50001);
         assert_non_null(big);
         memset(big, 'x', 50000);
         big[50000] = '\0';
-        for (int i = 0; i < 10000; i++) sb_put(&refs, k == 2 ? "<b>&a;</b>" : "&a;", k == 2 ? 10 : 3);
+        for (int i = 0; i < 10000; i++) sp_buf_put(&refs, k == 2 ? "<b>&a;</b>" : "&a;", k == 2 ? 10 : 3);
         if (k == 2) { /* markup inside the entity */
             memcpy(big, "<i>", 3);
             memcpy(big + 49996, "</i>", 4);
         }
-        sb_printf(&doc, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY a \"");
-        sb_put(&doc, big, 50000);
-        sb_printf(&doc, "\">]>\n<rss version=\"2.0\"><channel>");
-        char *item = malloc(refs.n + 100);
+        sp_buf_printf(&doc, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY a \"");
+        sp_buf_put(&doc, big, 50000);
+        sp_buf_printf(&doc, "\">]>\n<rss version=\"2.0\"><channel>");
+        char *item = malloc(refs.len + 100);
         assert_non_null(item);
         sprintf(item, where[k], refs.s);
-        sb_put(&doc, item, strlen(item));
-        sb_printf(&doc, "</channel></rss>");
-        print_message("  case %zu: %zu bytes\n", k, doc.n);
+        sp_buf_put(&doc, item, strlen(item));
+        sp_buf_printf(&doc, "</channel></rss>");
+        print_message("  case %zu: %zu bytes\n", k, doc.len);
         /* libxml2 2.11 and later may see it first */
-        parse_fails(doc.s, doc.n, "invalid_xml", "entity references expand to more than 1048576 bytes|amplification");
+        parse_fails(doc.s, doc.len, "invalid_xml", "entity references expand to more than 1048576 bytes|amplification");
         free(item);
         free(big);
-        free(refs.s);
-        free(doc.s);
+        sp_buf_free(&refs);
+        sp_buf_free(&doc);
     }
     /* a small internal entity used a few times is fine */
     static const char ok[] = "<!DOCTYPE rss [<!ENTITY co \"Harbour <i>&amp;</i> Hills\">]>"
@@ -471,15 +445,15 @@ static void test_quadratic_blowup(void **state) {
 /* 5,000 items, each with every field. */
 static void test_huge(void **state) {
     enum { N = 5000 };
-    sbuf doc = {0};
+    sp_buf doc = {0};
     feed f;
     (void)state;
-    sb_printf(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
+    sp_buf_printf(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" "
                     "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
                     "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n<title>Big</title>\n"
                     "<link>https://big.example.com/</link>\n");
     for (int i = 0; i < N; i++) {
-        sb_printf(&doc,
+        sp_buf_printf(&doc,
                   "<item>\n<title>Story %d &amp; more</title>\n<link>/story/%d</link>\n"
                   "<dc:creator><![CDATA[Writer %d]]></dc:creator>\n"
                   "<pubDate>%s, %02d %s 2024 %02d:%02d:%02d +0000</pubDate>\n"
@@ -491,9 +465,9 @@ static void test_huge(void **state) {
                   "consequat.</p>]]></content:encoded>\n</item>\n",
                   i, i, i % 37, "Mon", 1 + i % 28, "Jan", i % 24, i % 60, (i / 60) % 60, i, i, i);
     }
-    sb_printf(&doc, "</channel>\n</rss>\n");
-    print_message("  %zu bytes\n", doc.n);
-    parse_ok(doc.s, doc.n, NULL, &f);
+    sp_buf_printf(&doc, "</channel>\n</rss>\n");
+    print_message("  %zu bytes\n", doc.len);
+    parse_ok(doc.s, doc.len, NULL, &f);
     check_invariants(&f);
     assert_int_equal(f.n_items, N);
     for (int i = 0; i < N; i++) {
@@ -514,7 +488,7 @@ static void test_huge(void **state) {
         assert_string_equal(it->content_type, "text/html");
     }
     feed_free(&f);
-    free(doc.s);
+    sp_buf_free(&doc);
 }
 
 /* ---- dates -------------------------------------------------------------- */
@@ -638,31 +612,31 @@ static const struct {
 static void test_dates(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
-        sbuf doc = {0};
+        sp_buf doc = {0};
         feed f;
         print_message("  \"%s\"\n", dates[i].in);
         /* RSS: pubDate, and as modified atom:updated */
-        sb_printf(&doc,
+        sp_buf_printf(&doc,
                   "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><item><guid>g</guid>"
                   "<pubDate>%s</pubDate><atom:updated>%s</atom:updated></item></channel></rss>",
                   dates[i].in, dates[i].in);
-        parse_ok(doc.s, doc.n, NULL, &f);
+        parse_ok(doc.s, doc.len, NULL, &f);
         assert_int_equal(f.n_items, 1);
         str_eq("pubDate", f.items[0].published, dates[i].want);
         str_eq("atom:updated", f.items[0].modified, dates[i].want);
         feed_free(&f);
         /* Atom: published and updated */
-        doc.n = 0;
-        sb_printf(&doc,
+        doc.len = 0;
+        sp_buf_printf(&doc,
                   "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>e</id><published>%s</published>"
                   "<updated>%s</updated></entry></feed>",
                   dates[i].in, dates[i].in);
-        parse_ok(doc.s, doc.n, NULL, &f);
+        parse_ok(doc.s, doc.len, NULL, &f);
         assert_int_equal(f.n_items, 1);
         str_eq("published", f.items[0].published, dates[i].want);
         str_eq("updated", f.items[0].modified, dates[i].want);
         feed_free(&f);
-        free(doc.s);
+        sp_buf_free(&doc);
     }
     /* pubDate first, dc:date when there is none */
     static const char both[] =
@@ -719,20 +693,20 @@ static const struct {
 static void test_links(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-        sbuf doc = {0};
+        sp_buf doc = {0};
         feed f;
         print_message("  %zu: \"%s\"\n", i, links[i].link);
-        sb_printf(&doc, "<rss version=\"2.0\"><channel%s>", links[i].channel_attrs);
-        if (links[i].channel_link) sb_printf(&doc, "<link>%s</link>", links[i].channel_link);
-        sb_printf(&doc, "<item%s><title>t</title><link>%s</link></item></channel></rss>", links[i].item_attrs,
+        sp_buf_printf(&doc, "<rss version=\"2.0\"><channel%s>", links[i].channel_attrs);
+        if (links[i].channel_link) sp_buf_printf(&doc, "<link>%s</link>", links[i].channel_link);
+        sp_buf_printf(&doc, "<item%s><title>t</title><link>%s</link></item></channel></rss>", links[i].item_attrs,
                   links[i].link);
-        parse_ok(doc.s, doc.n, links[i].base_url, &f);
+        parse_ok(doc.s, doc.len, links[i].base_url, &f);
         str_eq("link", f.items[0].link, links[i].want);
         str_eq("id", f.items[0].id, links[i].want ? links[i].want : f.items[0].id);
         if (links[i].want == NULL)
             assert_memory_equal(f.items[0].id, "urn:storypipe:feed-item:", strlen("urn:storypipe:feed-item:"));
         feed_free(&f);
-        free(doc.s);
+        sp_buf_free(&doc);
     }
 }
 
