@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "util.h"
 
 /* ---- tracking parameters ---- */
@@ -298,15 +299,17 @@ static char *punycode_host(CURLU *u) {
     return p;
 }
 
-/* Lower case, punycode, no trailing dots; malloc'ed, or NULL. *dots is 1
- * when trailing dots were dropped: curl has not seen the host without them,
- * which may be an IPv4 address it writes otherwise ("5.." -> "5" is
- * 0.0.0.5). */
-static char *canonical_host(CURLU *u, int *dots) {
+/* Lower case, punycode, no trailing dots; malloc'ed, or NULL. *rewritten
+ * is 1 when the host is not the one curl parsed: trailing dots dropped, or
+ * an IDN written in punycode. curl has not seen that host, which may be an
+ * IPv4 address it writes otherwise ("5.." -> "5" is 0.0.0.5, and the IDN
+ * "\u32B9" is "44", 0.0.0.44). */
+static char *canonical_host(CURLU *u, int *rewritten) {
     char *h = NULL, *out;
     size_t n;
     int ascii = 1;
 
+    *rewritten = 0;
     if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK) return NULL;
     for (const char *p = h; *p; p++) ascii &= (unsigned char)*p < 0x80;
     if (!ascii) {
@@ -314,14 +317,14 @@ static char *canonical_host(CURLU *u, int *dots) {
         if (puny) { /* else keep UTF-8 (see url.h) */
             curl_free(h);
             h = puny;
+            *rewritten = 1;
         }
     }
     out = sp_xstrdup(h);
     curl_free(h);
     for (char *p = out; *p; p++) *p = ascii_lower(*p);
     n = strlen(out);
-    *dots = 0;
-    while (n > 1 && out[n - 1] == '.' && out[0] != '[') out[--n] = '\0', *dots = 1;
+    while (n > 1 && out[n - 1] == '.' && out[0] != '[') out[--n] = '\0', *rewritten = 1;
     return out;
 }
 
@@ -334,8 +337,8 @@ static char *canonical_host(CURLU *u, int *dots) {
  * parses that one again, which also resolves the dot segments that decoding
  * "%2E" may have made. */
 /* 1 when curl would give the URL made of these parts back unchanged, so
- * it need not parse it again: a host of [a-z0-9.-] as curl wrote it (no
- * trailing dot dropped), a path and query of characters that stay literal
+ * it need not parse it again: a host of [a-z0-9.-] as curl wrote it (not
+ * rewritten: no trailing dot dropped, no IDN made punycode), a path and query of characters that stay literal
  * and no dot segment to resolve: the common case, which then costs one
  * parse by curl instead of two and no printf. tests/unit/test_url.c and
  * tests/fuzz/fuzz_link.c check both ways agree (sp_url_no_shortcut). */
@@ -356,13 +359,13 @@ static char *canonical(CURLU *u, const char *url) {
     char *scheme = NULL, *host = NULL, *path = NULL, *query = NULL, *origin = NULL, *s = NULL, *out = NULL;
     size_t olen, plen, qlen;
     char *whole;
-    int dots;
+    int rewritten;
 
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) != CURLUE_OK) goto done;
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
         goto done;
-    if ((host = canonical_host(u, &dots)) == NULL) goto done;
+    if ((host = canonical_host(u, &rewritten)) == NULL) goto done;
     if (curl_url_get(u, CURLUPART_PATH, &s, 0) != CURLUE_OK) goto done;
     path = normalise_pct(s);
     drop_session_path_params(path);
@@ -371,7 +374,7 @@ static char *canonical(CURLU *u, const char *url) {
     if (curl_url_get(u, CURLUPART_QUERY, &s, 0) == CURLUE_OK) query = clean_query(s, host);
     curl_free(s);
     s = NULL;
-    if (!sp_url_no_shortcut && !dots && settled(host, path, query)) { /* scheme://host[:port]path[?query], put together here */
+    if (!sp_url_no_shortcut && !rewritten && settled(host, path, query)) { /* scheme://host[:port]path[?query], put together here */
         char *port = NULL;
         CURLUcode pc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
         if (pc == CURLUE_OK || pc == CURLUE_NO_PORT) {
@@ -427,6 +430,103 @@ done:
     return out;
 }
 
+/* ---- plain URLs, put together without a parser ---- */
+
+/* url[0..n) ends a path (or the host, which has no path then) at e. */
+static int part_end(const char *e, const char *end) { return e == end || *e == '?' || *e == '#'; }
+
+/* A dot segment ("/." or "/..", then '/' or the end) in path[0..n). */
+static int has_dot_segment(const char *path, size_t n) {
+    for (const char *p = path, *end = path + n; (p = memchr(p, '/', (size_t)(end - p))) != NULL; p++) {
+        const char *d = p + 1;
+        if (d < end && *d == '.') d++;
+        else continue;
+        if (d < end && *d == '.') d++;
+        if (d == end || *d == '/') return 1;
+    }
+    return 0;
+}
+
+/* The canonical form of url[0..n) when it is plain, the common case: "http"
+ * or "https" (any case) and "://"; a host of at most 253 bytes in labels of
+ * 1 to 63 letters, digits and '-', the last of letters only (so it is no
+ * IPv4 address curl would rewrite, and has no trailing dot); a port of 1 to
+ * 5 digits from 1 to 65535, or none; a path of characters that stay literal,
+ * with no ';' and no dot segment; a query of those and "%XX"; a fragment of
+ * printable ASCII. No user, no space, nothing from 0x80 up. NULL when it is
+ * not plain: curl parses it then. What this gives is what curl's way gives:
+ * tests/unit/test_url.c and tests/fuzz/fuzz_link.c compare the two (with
+ * sp_url_no_shortcut) on every URL they try. Most links of news sites and
+ * newsletters are plain, and curl's parse is most of what canonicalising
+ * one costs otherwise. */
+static char *plain(const char *url, size_t n) {
+    const char *p = url, *end = url + n, *host, *label, *port = NULL, *path, *path_end, *query = NULL, *query_end;
+    char lower_host[254];
+    size_t host_len, port_len = 0;
+    int https, letters_only = 1;
+    sp_buf b = {0};
+
+    if (n >= 7 && strncasecmp(p, "http://", 7) == 0) https = 0, p += 7;
+    else if (n >= 8 && strncasecmp(p, "https://", 8) == 0) https = 1, p += 8;
+    else return NULL;
+    /* the host */
+    for (host = label = p;; p++) {
+        char c = p < end ? *p : '/';
+        if (c == '.' || c == ':' || c == '/' || part_end(p, end)) {
+            if (p == label || p - label > 63) return NULL;
+            if (c != '.') break;
+            label = p + 1;
+            letters_only = 1;
+        } else if ((c | 32) >= 'a' && (c | 32) <= 'z') {
+            continue;
+        } else if ((c >= '0' && c <= '9') || c == '-') {
+            letters_only = 0;
+        } else {
+            return NULL;
+        }
+    }
+    host_len = (size_t)(p - host);
+    if (!letters_only || host_len > 253) return NULL;
+    for (size_t i = 0; i < host_len; i++) lower_host[i] = ascii_lower(host[i]);
+    lower_host[host_len] = '\0';
+    /* the port */
+    if (p < end && *p == ':') {
+        unsigned long v = 0;
+        port = ++p;
+        while (p < end && *p >= '0' && *p <= '9' && p - port < 6) v = v * 10 + (unsigned long)(*p++ - '0');
+        port_len = (size_t)(p - port);
+        if (port_len == 0 || port_len > 5 || *port == '0' || v > 65535 || !(p == end || *p == '/' || part_end(p, end)))
+            return NULL;
+        if (v == (https ? 443u : 80u)) port = NULL; /* the default */
+    }
+    /* the path */
+    for (path = p; !part_end(p, end); p++)
+        if (!literal_ok((unsigned char)*p) || *p == ';') return NULL;
+    path_end = p;
+    if (has_dot_segment(path, (size_t)(path_end - path))) return NULL;
+    /* the query, then the fragment (dropped) */
+    if (p < end && *p == '?')
+        for (query = ++p; p < end && *p != '#'; p++)
+            if (!literal_ok((unsigned char)*p) && *p != '%') return NULL;
+    query_end = p;
+    for (; p < end; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7F) return NULL;
+
+    sp_buf_room(&b, n + 2);
+    sp_buf_puts(&b, https ? "https://" : "http://");
+    sp_buf_put(&b, lower_host, host_len);
+    if (port) sp_buf_put(&b, ":", 1), sp_buf_put(&b, port, port_len);
+    if (path_end > path) sp_buf_put(&b, path, (size_t)(path_end - path));
+    else sp_buf_put(&b, "/", 1);
+    if (query) {
+        char *raw = sp_xstrndup(query, (size_t)(query_end - query)), *clean = clean_query(raw, lower_host);
+        if (clean) sp_buf_put(&b, "?", 1), sp_buf_puts(&b, clean);
+        free(clean);
+        free(raw);
+    }
+    return sp_buf_take(&b);
+}
+
 char *sp_url_canonical(const char *url) {
     CURLU *u;
     char *copy, *out;
@@ -437,7 +537,9 @@ char *sp_url_canonical(const char *url) {
     while (*url != '\0' && (unsigned char)*url <= ' ') url++;
     n = strlen(url);
     while (n > 0 && (unsigned char)url[n - 1] <= ' ') n--;
-    if (n == 0 || (u = curl_url()) == NULL) return NULL;
+    if (n == 0) return NULL;
+    if (!sp_url_no_shortcut && (out = plain(url, n)) != NULL) return out;
+    if ((u = curl_url()) == NULL) return NULL;
     copy = sp_xstrndup(url, n);
     out = canonical(u, copy);
     curl_url_cleanup(u);

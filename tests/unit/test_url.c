@@ -258,6 +258,11 @@ static void test_idn(void **state) {
         {"http://bücher.de/a?x=1", "http://xn--bcher-kva.de/a?x=1", "http://bücher.de/a?x=1"},
         {"https://Bücher.DE.:443/", "https://xn--bcher-kva.de/", "https://bücher.de/"},
         {"http://ex%c3%bcample.com/", "http://xn--example-o2a.com/", "http://exüample.com/"},
+        /* an IDN that is a number (NFKC: U+32B9 is "44"), so an IPv4 address
+         * once converted: fuzz_link found the shortcut writing "https://44/",
+         * whose own canonical form this is */
+        {"https://\xe3\x8a\xb9/", "https://0.0.0.44/", "https://\xe3\x8a\xb9/"},
+        {"https://\xe3\x8a\xb9.\xe2\x91\xa0/a", "https://44.0.0.1/a", "https://\xe3\x8a\xb9.\xe2\x91\xa0/a"},
     };
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
     locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -570,6 +575,52 @@ static void test_shortcut_agrees(void **state) {
                         }
 }
 
+/* URLs made of parts at the edges of what sp_url_canonical() puts together
+ * without curl (plain URLs: case, IPv4-like and long hosts, ports, dot
+ * segments, ';', '%', spaces and non-ASCII in each part), 200,000 picked
+ * at random with a fixed seed: each must come out as curl's way makes it. */
+static size_t pick(unsigned *x, size_t n) {
+    *x = *x * 1103515245u + 12345u;
+    return (*x >> 16 & 0x7FFF) % n;
+}
+
+static void test_plain_agrees(void **state) {
+    static const char *const scheme[] = {"http://", "HtTpS://", "https://", "http:/", "ftp://", "http:///"};
+    static const char *const host[] = {
+        "a.com", "A-B.Example.ORG", "a..com", "example.123", "0x7f.com", "localhost", "-a-.b-c.de", ".a.com",
+        "a.com.", "a_b.com", "1.2.3.4", "0x7f.1", "5", "xn--bcher-kva.de", "b\xc3\xbc" "cher.de", "user@a.com", "a.c0m",
+        "[::1]", "a%2ecom", "\xe3\x8a\xb9", "\xe2\x91\xa0.\xe2\x91\xa1",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", /* a label of 64 */
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",  /* of 63 */
+    };
+    static const char *const port[] = {"", ":80", ":443", ":080", ":0", ":1", ":65535", ":65536", ":123456", ":", ":8a"};
+    static const char *const path[] = {"", "/", "/A/B", "/a/.", "/a/..", "/.b", "/a...", "//x", "/a:b@c!$&'()*+,=",
+                                       "/a;b", "/%41", "/a b", "/\xc3\xa9", "/a/./b", "/..", "/~u_-.", "/a\\b", "/a|b"};
+    static const char *const query[] = {"", "?", "?a", "?b=2&a=1", "?x=%zz", "?x=%41%2F", "?utm_source=a&b",
+                                        "?&&", "?a?b", "?a=\"", "?a b", "?a=%e9", "?module=1&pgtype=2", "?a=/./"};
+    static const char *const frag[] = {"", "#", "#x", "#a b", "#{}", "#%", "#\xc3\xa9", "#\x7f", "##", "#a?b"};
+    unsigned x = 20261203u, checked = 0, fast_plain = 0;
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        char url[512];
+        snprintf(url, sizeof url, "%s%s%s%s%s%s", scheme[pick(&x, N(scheme))], host[pick(&x, N(host))],
+                 port[pick(&x, N(port))], path[pick(&x, N(path))], query[pick(&x, N(query))], frag[pick(&x, N(frag))]);
+        sp_url_no_shortcut = 0;
+        char *fast = sp_url_canonical(url);
+        sp_url_no_shortcut = 1;
+        char *slow = sp_url_canonical(url);
+        sp_url_no_shortcut = 0;
+        if ((fast == NULL) != (slow == NULL) || (fast && strcmp(fast, slow) != 0))
+            fail_msg("%s: %s, with curl %s", url, fast ? fast : "NULL", slow ? slow : "NULL");
+        checked++;
+        fast_plain += fast != NULL;
+        free(fast);
+        free(slow);
+    }
+    printf("%u URLs compared, %u with a canonical form\n", checked, fast_plain);
+    assert_true(fast_plain > 10000); /* the plain kind was among them, not only rejects */
+}
+
 /* Every table above again, through curl's round trip only. */
 static int without_shortcut(void **state) {
     (void)state;
@@ -600,6 +651,7 @@ int main(void) {
         cmocka_unit_test(test_long_url),
         cmocka_unit_test(test_seed_links),
         cmocka_unit_test(test_shortcut_agrees),
+        cmocka_unit_test(test_plain_agrees),
         cmocka_unit_test_setup_teardown(test_basics, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_ports_fragments_dots, without_shortcut, with_shortcut),
         cmocka_unit_test_setup_teardown(test_percent_encoding, without_shortcut, with_shortcut),
