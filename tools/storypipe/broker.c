@@ -7,8 +7,11 @@
  * "fail REQUEST COUNT [ERROR]" on its stdin makes the next COUNT requests
  * of that kind (Produce, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
  * TxnOffsetCommit, OffsetCommit) fail with the Kafka error code ERROR
- * (default 19, NOT_ENOUGH_REPLICAS); a line "rtt MS" delays every answer
- * of the broker by MS milliseconds (0 again: no delay). */
+ * (default 19, NOT_ENOUGH_REPLICAS); "clear REQUEST" drops the failures
+ * of that kind still to come (a test restarting a stage "once the fault is
+ * gone" cannot know how many of them the stage used before it stopped); a
+ * line "rtt MS" delays every answer of the broker by MS milliseconds (0
+ * again: no delay). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -35,30 +38,36 @@ static const struct {
 } requests[] = {{"Produce", 0}, {"OffsetCommit", 8}, {"AddPartitionsToTxn", 24},
                 {"AddOffsetsToTxn", 25}, {"EndTxn", 26}, {"TxnOffsetCommit", 28}};
 
-/* One stdin command: "fail REQUEST COUNT [ERROR]" or "rtt MS". */
+/* One stdin command: "fail REQUEST COUNT [ERROR]", "clear REQUEST" or "rtt MS". */
 static void command(rd_kafka_mock_cluster_t *mc, char *line) {
     char req[64];
-    int count, code = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, n, ms;
+    int count = 0, code = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, ms, clear = 0;
     if (sscanf(line, "rtt %d", &ms) == 1 && ms >= 0 && ms <= 60000) {
         rd_kafka_mock_broker_set_rtt(mc, 1, ms); /* the cluster's one broker */
         sp_log(SP_LOG_INFO, "fault_injected", "the broker answers after %d ms", ms);
         return;
     }
-    n = sscanf(line, "fail %63s %d %d", req, &count, &code);
-    if (n < 2 || count < 1 || count > 10000) {
-        sp_log(SP_LOG_WARN, "broker_command", "ignored: want \"fail REQUEST COUNT [ERROR]\" or \"rtt MS\"");
+    if (sscanf(line, "clear %63s", req) == 1) {
+        clear = 1;
+    } else if (sscanf(line, "fail %63s %d %d", req, &count, &code) < 2 || count < 1 || count > 10000) {
+        sp_log(SP_LOG_WARN, "broker_command",
+               "ignored: want \"fail REQUEST COUNT [ERROR]\", \"clear REQUEST\" or \"rtt MS\"");
         return;
     }
     for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
-        if (strcmp(req, requests[i].name) == 0) {
+        if (strcmp(req, requests[i].name) != 0) continue;
+        if (clear) {
+            rd_kafka_mock_clear_request_errors(mc, requests[i].api_key);
+            sp_log(SP_LOG_INFO, "fault_cleared", "no more %s requests fail", req);
+        } else {
             rd_kafka_resp_err_t *errs = calloc((size_t)count, sizeof *errs);
             for (int k = 0; k < count; k++) errs[k] = (rd_kafka_resp_err_t)code;
             rd_kafka_mock_push_request_errors_array(mc, requests[i].api_key, (size_t)count, errs);
             free(errs);
             sp_log(SP_LOG_INFO, "fault_injected", "the next %d %s requests fail with %s", count, req,
                    rd_kafka_err2name((rd_kafka_resp_err_t)code));
-            return;
         }
+        return;
     }
     sp_log(SP_LOG_WARN, "broker_command", "unknown request %s", req);
 }
@@ -70,6 +79,7 @@ static void usage(FILE *f) {
                "Fault injection for tests: a line \"fail REQUEST COUNT [ERROR]\" on stdin fails\n"
                "the next COUNT requests of that kind (Produce, OffsetCommit, AddPartitionsToTxn,\n"
                "AddOffsetsToTxn, EndTxn, TxnOffsetCommit) with Kafka error code ERROR [19];\n"
+               "\"clear REQUEST\" drops those of that kind still to come;\n"
                "a line \"rtt MS\" delays the broker's every answer by MS milliseconds.\n\n"
                "      --partitions N       partitions of the pipeline topics it creates [6]\n"
                "      --topic-prefix P     [STORYPIPE_TOPIC_PREFIX, news.]\n"
