@@ -3,7 +3,11 @@
  *
  * curl's URL API does all the parsing (and rejects what is not a URL), the
  * default port, the IPv4 forms, punycode and the dot segments; this file only
- * rewrites the parts curl hands back. Percent-encoding is normalised here,
+ * rewrites the parts curl hands back. But for plain URLs, most links: an
+ * http(s) URL with a host, port, path, query and fragment that leave nothing
+ * for curl to decide is taken apart here (plain()), which costs less than
+ * half of curl's parse, and gives what curl's way would (the tests compare
+ * the two on every URL they try). Percent-encoding is normalised here,
  * byte by byte: curl can only encode or decode a whole string (curl_easy_
  * escape/unescape, CURLU_URLENCODE/URLDECODE), while normalising decodes some
  * triplets (unreserved characters) and keeps others (reserved ones). Its

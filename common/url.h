@@ -1,7 +1,9 @@
 /* url.h — canonical URLs, so that the same article reached through
  * different links (a newsletter's tracking parameters, another parameter
  * order, upper-case host, ...) is recognised as one. Built on curl's URL API:
- * curl parses, this file only normalises the parts curl hands back. */
+ * curl parses, this file only normalises the parts curl hands back; only
+ * plain URLs (url.c: plain()), whose parsing is trivial, are taken apart
+ * here, and the tests check they come out as curl's way makes them. */
 #ifndef SP_URL_H
 #define SP_URL_H
 
