@@ -342,10 +342,11 @@ static char *canonical_host(CURLU *u, int *rewritten) {
  * "%2E" may have made. */
 /* 1 when curl would give the URL made of these parts back unchanged, so
  * it need not parse it again: a host of [a-z0-9.-] as curl wrote it (not
- * rewritten: no trailing dot dropped, no IDN made punycode), a path and query of characters that stay literal
- * and no dot segment to resolve: the common case, which then costs one
- * parse by curl instead of two and no printf. tests/unit/test_url.c and
- * tests/fuzz/fuzz_link.c check both ways agree (sp_url_no_shortcut). */
+ * rewritten: no trailing dot dropped, no IDN made punycode), a path and
+ * query of characters that stay literal and no dot segment to resolve: the
+ * common case after plain(), which then costs one parse by curl instead of
+ * two and no printf. tests/unit/test_url.c and tests/fuzz/fuzz_link.c check
+ * both ways agree (sp_url_no_shortcut). */
 int sp_url_no_shortcut;
 
 static int settled(const char *host, const char *path, const char *query) {
@@ -436,7 +437,7 @@ done:
 
 /* ---- plain URLs, put together without a parser ---- */
 
-/* url[0..n) ends a path (or the host, which has no path then) at e. */
+/* A path (or a host without one) ends at e: the end, a query or a fragment. */
 static int part_end(const char *e, const char *end) { return e == end || *e == '?' || *e == '#'; }
 
 /* A dot segment ("/." or "/..", then '/' or the end) in path[0..n). */

@@ -70,8 +70,10 @@ char *sp_url_canonical(const char *url);
  * links and the fetcher's feed links go this way. */
 char *sp_url_resolve_http(CURLU *u, const char *ref, unsigned int flags);
 
-/* Tests only: 1 makes sp_url_canonical() always take curl's second round
- * trip, which its shortcut for plain URLs must agree with. */
+/* Tests only: 1 makes sp_url_canonical() take curl's way alone (a parse,
+ * then a second parse of the URL put together), which both its shortcuts
+ * (plain URLs without curl, and no second parse when the parts are
+ * settled) must agree with. */
 extern int sp_url_no_shortcut;
 
 /* The configurable tracking parameters, as a comma-separated list of
