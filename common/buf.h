@@ -19,8 +19,8 @@ typedef struct sp_buf {
     size_t cap; /* how many s has room for, its NUL included */
 } sp_buf;
 
-/* Make room for n more bytes and a NUL after them (at least min_cap bytes
- * in all on the first allocation); returns where the n bytes go. */
+/* Make room for n more bytes and a NUL after them (at least 64 bytes in
+ * all on the first allocation); returns where the n bytes go. */
 char *sp_buf_room(sp_buf *b, size_t n);
 /* Put s[0..n) at the end. Inline: stages put a few bytes at a time in their
  * hot loops. */

@@ -209,6 +209,20 @@ static char *normalise_pct(const char *s) {
 
 /* ---- path and query ---- */
 
+/* A dot segment ("/." or "/..", then '/' or the end) in path[0..n): a
+ * path curl would resolve (settled() and plain() leave those to curl). No
+ * path here holds a '?': curl's ends before the query, plain()'s too. */
+static int has_dot_segment(const char *path, size_t n) {
+    for (const char *p = path, *end = path + n; (p = memchr(p, '/', (size_t)(end - p))) != NULL; p++) {
+        const char *d = p + 1;
+        if (d < end && *d == '.') d++;
+        else continue;
+        if (d < end && *d == '.') d++;
+        if (d == end || *d == '/') return 1;
+    }
+    return 0;
+}
+
 /* Drop ";jsessionid=..." path parameters (up to the next ';' or '/'). */
 static void drop_session_path_params(char *path) {
     char *p = path;
@@ -355,8 +369,7 @@ static int settled(const char *host, const char *path, const char *query) {
     if (*host == '\0' || path[0] != '/') return 0;
     /* the path and the query come from normalise_pct(): literal characters
      * and "%XX" only, as curl writes them too */
-    for (const char *p = strstr(path, "/."); p; p = strstr(p + 1, "/."))
-        if (p[2] == '/' || p[2] == '\0' || p[2] == '?' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))) return 0;
+    if (has_dot_segment(path, strlen(path))) return 0;
     return !(query && *query == '\0');
 }
 
@@ -439,18 +452,6 @@ done:
 
 /* A path (or a host without one) ends at e: the end, a query or a fragment. */
 static int part_end(const char *e, const char *end) { return e == end || *e == '?' || *e == '#'; }
-
-/* A dot segment ("/." or "/..", then '/' or the end) in path[0..n). */
-static int has_dot_segment(const char *path, size_t n) {
-    for (const char *p = path, *end = path + n; (p = memchr(p, '/', (size_t)(end - p))) != NULL; p++) {
-        const char *d = p + 1;
-        if (d < end && *d == '.') d++;
-        else continue;
-        if (d < end && *d == '.') d++;
-        if (d == end || *d == '/') return 1;
-    }
-    return 0;
-}
 
 /* The canonical form of url[0..n) when it is plain, the common case: "http"
  * or "https" (any case) and "://"; a host of at most 253 bytes in labels of

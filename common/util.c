@@ -1,8 +1,6 @@
 /* util.c — small helpers every stage needs (see util.h). */
 #include "util.h"
 
-int sp_no_avx2;
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +8,15 @@ int sp_no_avx2;
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
 #include "ids.h"
 #include "log.h"
+
+int sp_no_avx2;
 
 void sp_now_rfc3339(char *buf, size_t len) {
     struct timespec ts;
