@@ -289,7 +289,7 @@ repeat
     local kind = 'other'
     if #key == plen + 5 and key:sub(plen + 1) == 'stats' then kind = 'stats'
     elseif #key == plen + 3 and (c == 'r' or c == 'u' or c == 'c' or c == 't') then kind = c
-    elseif c == 'n' and key:sub(plen + 2):match('^%d+$') then kind = 'n'
+    elseif c == 'n' and (key:sub(plen + 2):match('^%d+$') or key:sub(plen + 2):match('^%d+:%d+$')) then kind = 'n'
     elseif #key == plen + 5 and c == 'w' then kind = 'w' end
     local k = K[kind]
     k.keys = k.keys + 1

@@ -29,7 +29,7 @@ size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, int buc
 
 size_t sp_seen_near_key(char *key, const char *prefix, long day) {
     size_t n = put_prefix(key, prefix);
-    return n + (size_t)snprintf(key + n, SP_SEEN_KEY_MAX - n, "n%ld", day);
+    return n + (size_t)snprintf(key + n, SP_SEEN_KEY_MAX - n, "n%d:%ld", SP_SEEN_NEAR_VERSION, day);
 }
 
 size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer) {

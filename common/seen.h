@@ -14,10 +14,14 @@
  *   <prefix>u<2 bytes>   canonical URL -> the story that owns it
  *   <prefix>c<2 bytes>   normalised text -> the story that owns it
  *   <prefix>t<2 bytes>   title + summary of a short story -> its owner
- *   <prefix>n<day>       the near log of a day (decimal days since 1970):
+ *   <prefix>n2:<day>     the near log of a day (decimal days since 1970):
  *                        24 bytes per kept long story (SimHash, story_id,
  *                        title + summary hash or 0),
- *                        appended, expiring TTL + 2 days after its day
+ *                        appended, expiring TTL + 2 days after its day.
+ *                        2 is the SimHash's version (SP_SEEN_NEAR_VERSION):
+ *                        fingerprints of two versions do not compare, so
+ *                        each version has logs of its own. Version 1's,
+ *                        <prefix>n<day>, are no longer read and expire
  *   <prefix>w<4 bytes>   a deduper writer's last committed batch number
  *   <prefix>stats        counters of decisions
  *   <prefix>layout       "bucket-bits N": the bucket_bits the state was
@@ -47,13 +51,14 @@
 #define SP_SEEN_BUCKET_BITS_MAX 16
 #define SP_SEEN_NEAR_ENTRY 24
 #define SP_SEEN_CLAIM 10 /* a claim's value: its owner's story_id (8 bytes), the day (2) */
+#define SP_SEEN_NEAR_VERSION 2 /* the SimHash version the near logs hold (services/deduper/fingerprint.h) */
 
 /* The bucket key for hash h of `kind` into key (returns its length), and
  * the field into field[6]. */
 size_t sp_seen_key(char *key, const char *prefix, char kind, uint64_t h, int bucket_bits, char field[SP_SEEN_FIELD]);
 /* Bucket number `bucket` of `kind` (for a walk over all of them). */
 size_t sp_seen_bucket_key(char *key, const char *prefix, char kind, unsigned bucket);
-/* The near log of `day`. */
+/* The near log of `day` (of SimHash version SP_SEEN_NEAR_VERSION). */
 size_t sp_seen_near_key(char *key, const char *prefix, long day);
 /* The last committed batch of writer `writer`. */
 size_t sp_seen_writer_key(char *key, const char *prefix, uint32_t writer);

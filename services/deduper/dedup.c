@@ -38,6 +38,9 @@
 #include "util.h"
 #include "version.h"
 
+/* the near logs hold SimHashes of the version fingerprint.c computes */
+_Static_assert(FP_SIMHASH_VERSION == SP_SEEN_NEAR_VERSION, "a new SimHash needs near logs of its own (seen.h)");
+
 dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "6", "4", "50", NULL, NULL, "12"};
 
 /* One story of the batch prepare decided. */

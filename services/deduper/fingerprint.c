@@ -2,8 +2,9 @@
  * fingerprint.h). It runs over every story body the deduper sees, so it is
  * written for speed. What it computes is exactly what the plain version
  * (decode a character, classify it, append it, hash each word and shingle
- * with XXH3 as it ends, count the 64 bits one by one) computed, to the bit:
- * the same normalised text, word count, exact hash and SimHash. Where the
+ * as it ends, count the 64 bits one by one) computes, to the bit: the same
+ * normalised text, word count, exact hash and SimHash
+ * (tests/unit/deduper/test_fingerprint.c has the plain version). Where the
  * time goes instead:
  *   - ASCII, most of any text, is classified 64 bytes at a time (with AVX2
  *     where the processor has it, else SSE2 where there is SSE2) into a bit
@@ -11,8 +12,9 @@
  *     written a word at a time into a buffer sized once up front; only
  *     characters from U+0080 up go through decode() and the code point
  *     functions;
- *   - the words are noted as the text is scanned and hashed in batches
- *     afterwards, with XXH3 compiled into this file;
+ *   - a word is hashed as it ends with a hash made for this (SimHash
+ *     version 2, see word_hash()), without a branch on its length up to 16
+ *     bytes, and so is the shingle it closes;
  *   - the shingles' bits are counted with a carry-save adder and packed
  *     byte counters, not 64 steps a shingle. */
 #include "fingerprint.h"
@@ -21,12 +23,6 @@
 
 #include "ids.h"
 #include "util.h"
-
-/* xxhash's header-only mode: XXH3 compiled into this file, so the hashes of
- * the short words and shingles inline instead of being a call into
- * libxxhash each. The same function as sp_hash64 (ids.c), the same values. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -227,47 +223,91 @@ static void copy16(char *to, const char *from, size_t n) {
  * when more than half of the shingle hashes have bit b set, so all that is
  * needed is, for each b, how many hashes had it set: ones[b].
  *
- * The scan only notes where each word is; every BATCH words (and at the
- * end) the words are hashed, then their shingles, then the shingles' bits
- * counted, each in a loop of its own, which keeps the processor busier
- * than doing it all word by word in the middle of the scan. */
+ * Each word is hashed as it ends and closes a shingle with the word before
+ * it; the shingles' hashes are kept, and their bits counted BATCH at a
+ * time (and at the end). */
 #define BATCH 256
-_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080; by_len holds word numbers below 65536");
-
-/* XXH3 takes a different path for 1-3, 4-8, 9-16 and 17-128 bytes; in
- * text order the lengths jump between them unpredictably, which costs the
- * processor more than the hashing. So each word is listed by its length
- * class as it ends (the class computed, not branched on), and the words are
- * hashed a class at a time, each class in a loop of its own. */
-enum { LEN_1TO3, LEN_4TO8, LEN_9UP, LEN_CLASSES };
+_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080");
 
 typedef struct words {
-    const char *at[BATCH]; /* words not hashed yet: at[i][0..len[i]) in the normalised text */
-    size_t len[BATCH];
-    unsigned short by_len[LEN_CLASSES][BATCH]; /* their numbers i, by length class */
-    unsigned n_len[LEN_CLASSES];
-    size_t hashed;         /* words hashed so far */
-    uint64_t last;         /* hash of the last of them */
+    uint64_t sh[BATCH]; /* shingle hashes whose bits are not counted yet */
+    unsigned pending;   /* how many */
+    size_t n;           /* words so far */
+    uint64_t last;      /* hash of the last of them */
     size_t ones[64];
     size_t shingles;
-    int count_only;        /* only the text is wanted: the words are counted, not hashed */
+    int count_only;     /* only the text is wanted: the words are counted, not hashed */
 } words;
 
-static void words_init(words *w) {
-    memset(w->n_len, 0, sizeof w->n_len);
-    w->hashed = 0;
-    w->last = 0;
-    memset(w->ones, 0, sizeof w->ones);
-    w->shingles = 0;
+/* The word and shingle hashes (SimHash version 2).
+ *
+ * A SimHash needs hashes whose 64 bits are each set half the time,
+ * independently of the others; it does not need a hash that resists an
+ * attacker, nor one that is fast on long inputs: words are short. Version
+ * 1 hashed each word with XXH3 and each shingle with XXH3 again, about 60
+ * instructions a word with XXH3's dispatch on the length, and a third of
+ * the deduper's time. Version 2 uses the step XXH3 and wyhash finish with,
+ * mix(): the 128-bit product of two 64-bit numbers, its halves XORed.
+ *   - a word of up to 16 bytes is its first 8 bytes and the next 8 (0 past
+ *     its end, read with masks, no branch on the length), mixed with its
+ *     length; a longer word goes on 16 bytes a step;
+ *   - a shingle is mix() of its two words' hashes, then mix() again with a
+ *     constant, so that every bit of it depends on every bit of both.
+ * The constants are XXH3's default secret's first words. */
+static const uint64_t K0 = 0xbe4ba423396cfeb8ull, K1 = 0x1cad21f72c81017cull, K2 = 0xdb979083e96dd4deull,
+                      K3 = 0x1f67b3b7a4a44072ull, K4 = 0x78e5c0cc4ee679cbull, K5 = 0x2172ffcc7dd05a82ull;
+
+static uint64_t mix(uint64_t a, uint64_t b) {
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 p = (unsigned __int128)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+#else
+    /* from four 32-bit products (test_fingerprint.c computes it so) */
+    uint64_t lo_lo = (a & 0xFFFFFFFF) * (b & 0xFFFFFFFF), hi_lo = (a >> 32) * (b & 0xFFFFFFFF);
+    uint64_t lo_hi = (a & 0xFFFFFFFF) * (b >> 32), hi_hi = (a >> 32) * (b >> 32);
+    uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFF) + lo_hi;
+    return ((cross << 32) | (lo_lo & 0xFFFFFFFF)) ^ ((hi_lo >> 32) + (cross >> 32) + hi_hi);
+#endif
+}
+
+/* 8 bytes at p as a little-endian number, whatever the machine's order. */
+static uint64_t load64(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* The bytes of a word of n bytes (n up to 16) in its first 8 and in the
+ * next 8: keep[n + 8] and keep[n]. keep[i] keeps the low i - 8 bytes of 8,
+ * none below 8, all from 16 up. */
+static const uint64_t keep[25] = {0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                  0xffull, 0xffffull, 0xffffffull, 0xffffffffull, 0xffffffffffull, 0xffffffffffffull,
+                                  0xffffffffffffffull,
+                                  ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
+
+/* Bytes 16 and on of a word longer than 16, 16 at a time, into h. */
+static uint64_t word_hash_long(const char *p, size_t n, uint64_t h) {
+    for (size_t at = 16; at < n; at += 16) {
+        size_t k = n - at < 16 ? n - at : 16;
+        h = mix((load64(p + at) & keep[k + 8]) ^ K2 ^ h, (load64(p + at + 8) & keep[k]) ^ K3);
+    }
+    return h;
+}
+
+/* The hash of the word p[0..n), n at least 1. Reads 16 bytes from p
+ * whatever n is (the normalised text has 16 bytes to spare past its end,
+ * out_bound()), and keeps those of the word. */
+static inline uint64_t word_hash(const char *p, size_t n) {
+    size_t k = n < 16 ? n : 16;
+    uint64_t h = mix((load64(p) & keep[k + 8]) ^ K0, (load64(p + 8) & keep[k]) ^ K1 ^ n);
+    return n <= 16 ? h : word_hash_long(p, n, h);
 }
 
 /* The 2-word shingle of words hashed a, b (in that order). */
-static uint64_t shingle_hash(uint64_t a, uint64_t b) {
-    uint64_t sh = 0x9E3779B97F4A7C15ull;
-    sh = (sh ^ a) * 0x100000001B3ull;
-    sh = (sh ^ b) * 0x100000001B3ull;
-    return XXH3_64bits(&sh, sizeof sh);
-}
+static uint64_t shingle_hash(uint64_t a, uint64_t b) { return mix(mix(a ^ K2, b ^ K3) ^ K4, K5); }
 
 /* A carry-save adder: a + b + c for each of the 64 bit positions at once,
  * as a sum bit (returned) and a carry bit (*carry, worth 2). */
@@ -326,68 +366,27 @@ static void count_bits(words *w, const uint64_t *h, unsigned n) {
         }
 }
 
-/* XXH3_64bits() of a word whose length class is known. With xxhash 0.8
- * (whose internals XXH_INLINE_ALL compiles into this file) each calls the
- * function XXH3_64bits() would pick for that length, without its
- * dispatch on the length and the call it did not inline; the same values. */
-#if XXH_VERSION_MAJOR == 0 && XXH_VERSION_MINOR == 8
-static uint64_t hash_1to3(const char *p, size_t n) { return XXH3_len_1to3_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0); }
-static uint64_t hash_4to8(const char *p, size_t n) { return XXH3_len_4to8_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0); }
-static uint64_t hash_9up(const char *p, size_t n) {
-    return n <= 16 ? XXH3_len_9to16_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0) : XXH3_64bits(p, n);
-}
-#else
-static uint64_t hash_1to3(const char *p, size_t n) { return XXH3_64bits(p, n); }
-static uint64_t hash_4to8(const char *p, size_t n) { return XXH3_64bits(p, n); }
-static uint64_t hash_9up(const char *p, size_t n) { return XXH3_64bits(p, n); }
-#endif
-
-/* Hash the n words listed in by_len[] (numbered 0 to n - 1), hash the
- * shingles they close and count the shingles' bits. */
-static void hash_words(words *w, unsigned n) {
-    uint64_t h[BATCH], sh[BATCH]; /* BATCH is a multiple of 16: room for the padding */
-    const unsigned short *c = w->by_len[LEN_1TO3];
-    for (unsigned j = 0; j < w->n_len[LEN_1TO3]; j++) h[c[j]] = hash_1to3(w->at[c[j]], w->len[c[j]]);
-    c = w->by_len[LEN_4TO8];
-    for (unsigned j = 0; j < w->n_len[LEN_4TO8]; j++) h[c[j]] = hash_4to8(w->at[c[j]], w->len[c[j]]);
-    c = w->by_len[LEN_9UP];
-    for (unsigned j = 0; j < w->n_len[LEN_9UP]; j++) h[c[j]] = hash_9up(w->at[c[j]], w->len[c[j]]);
-    memset(w->n_len, 0, sizeof w->n_len);
-    /* each word closes a shingle with the one before it, but the first */
-    unsigned i = 0, m = 0;
-    uint64_t prev = w->last;
-    if (n && w->hashed == 0) {
-        prev = h[0];
-        i = 1;
-    }
-    for (; i < n; i++) {
-        sh[m++] = shingle_hash(prev, h[i]);
-        prev = h[i];
-    }
+/* Count the bits of the shingles not counted yet. */
+static void count_pending(words *w) {
     /* count_bits() takes them 16 at a time; hashes of 0 count no bits */
-    unsigned padded = (m + 15) / 16 * 16;
-    memset(sh + m, 0, (padded - m) * sizeof *sh);
-    count_bits(w, sh, padded);
-    w->shingles += m;
-    w->last = prev;
-    w->hashed += n;
+    unsigned padded = (w->pending + 15) / 16 * 16;
+    memset(w->sh + w->pending, 0, (padded - w->pending) * sizeof *w->sh);
+    count_bits(w, w->sh, padded);
+    w->shingles += w->pending;
+    w->pending = 0;
 }
 
-/* A word ended: at[0..n) in the normalised text. It is word number pending
- * of those not hashed yet; returns how many are not hashed now. Inline: it
- * runs for every word, and is small but for the call of hash_words(). */
-static inline unsigned add_word(words *w, unsigned pending, const char *at, size_t n) {
+/* A word ended: at[0..n) in the normalised text. Inline: it runs for every
+ * word, and is small but for the call of count_pending(). */
+static inline void add_word(words *w, const char *at, size_t n) {
     if (w->count_only) {
-        w->hashed++;
-        return 0;
+        w->n++;
+        return;
     }
-    unsigned c = (n > 3) + (n > 8);
-    w->at[pending] = at;
-    w->len[pending] = n;
-    w->by_len[c][w->n_len[c]++] = (unsigned short)pending;
-    if (++pending < BATCH) return pending;
-    hash_words(w, pending);
-    return 0;
+    uint64_t h = word_hash(at, n);
+    if (w->n++) w->sh[w->pending++] = shingle_hash(w->last, h); /* each word but the first closes a shingle */
+    w->last = h;
+    if (w->pending == BATCH) count_pending(w);
 }
 
 /* Bit b set when more than half the shingles have it. */
@@ -414,7 +413,6 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     char *o = out;
     char *word = NULL; /* start of the word being written, NULL between words */
-    unsigned pending = 0;
     while (p < end) {
         if (*p < 0x80) {
             /* a block of ASCII: the runs of word bytes in it, found from
@@ -434,7 +432,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
                     o += to;
                     if (to == b.n) continue;
                 }
-                pending = add_word(w, pending, word, (size_t)(o - word));
+                add_word(w, word, (size_t)(o - word));
                 word = NULL;
             }
             while (starts) {
@@ -446,7 +444,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
                 copy16(o, b.low + from, to - from);
                 o += to - from;
                 if (to == b.n) break; /* the word may go on past the block */
-                pending = add_word(w, pending, word, (size_t)(o - word));
+                add_word(w, word, (size_t)(o - word));
                 word = NULL;
             }
             continue;
@@ -455,13 +453,13 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
         uint32_t c = decode(p, end, &k);
         p += k;
         if (is_white(c) || is_punct(c) || is_cjk(c)) {
-            if (word) pending = add_word(w, pending, word, (size_t)(o - word));
+            if (word) add_word(w, word, (size_t)(o - word));
             word = NULL;
             if (!is_cjk(c)) continue;
             /* an ideograph is a word of its own */
             *o++ = ' ';
             size_t u = sp_utf8_encode(c, o);
-            pending = add_word(w, pending, o, u);
+            add_word(w, o, u);
             o += u;
             continue;
         }
@@ -471,8 +469,8 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
         }
         o += sp_utf8_encode(lower(c), o);
     }
-    if (word) pending = add_word(w, pending, word, (size_t)(o - word));
-    if (!w->count_only) hash_words(w, pending);
+    if (word) add_word(w, word, (size_t)(o - word));
+    if (!w->count_only) count_pending(w);
     return (size_t)(o - out);
 }
 
@@ -487,7 +485,11 @@ static size_t normalise(const char *text, size_t len, int count_only, char *loca
                         words *w) {
     size_t n;
     *buf = local && out_bound(len) <= LOCAL ? local : sp_xmalloc(out_bound(len));
-    words_init(w);
+    memset(w->ones, 0, sizeof w->ones);
+    w->shingles = 0;
+    w->pending = 0;
+    w->n = 0;
+    w->last = 0;
     w->count_only = count_only;
     n = scan(text, len, *buf, w);
     *at = n ? *buf + 1 : *buf; /* past the space before the first word */
@@ -499,13 +501,13 @@ void fp_compute(const char *text, size_t len, fp_text *out) {
     char local[LOCAL], *buf;
     const char *at;
     size_t n = normalise(text, len, 0, local, &buf, &at, &w);
-    if (w.hashed == 1) { /* too few words for a shingle: the word is one */
+    if (w.n == 1) { /* too few words for a shingle: the word is one */
         uint64_t h = sp_hash64(at, n);
         for (int b = 0; b < 64; b++) w.ones[b] += h >> b & 1;
         w.shingles = 1;
     }
     out->exact = sp_hash64(at, n);
-    out->words = w.hashed;
+    out->words = w.n;
     out->simhash = simhash(&w);
     if (buf != local) free(buf);
 }

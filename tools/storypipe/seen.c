@@ -102,6 +102,18 @@ typedef struct kind_stat {
     long long keys, entries, largest, not_listpack;
 } kind_stat;
 
+/* s[0..n) names a near log: <day>, or <version>:<day> (common/seen.h;
+ * version 1's logs had no version, and stay until they expire) */
+static int near_log_name(const char *s, size_t n) {
+    size_t d = strspn(s, "0123456789");
+    if (d > 0 && d < n && s[d] == ':') {
+        s += d + 1;
+        n -= d + 1;
+        d = strspn(s, "0123456789");
+    }
+    return n > 0 && d == n;
+}
+
 static int kind_of(const char *key, size_t len, size_t plen, int *is_meta) {
     char c = len > plen ? key[plen] : 0;
     *is_meta = (len == plen + 5 && memcmp(key + plen, "stats", 5) == 0) ||
@@ -109,7 +121,7 @@ static int kind_of(const char *key, size_t len, size_t plen, int *is_meta) {
     if (*is_meta) return -1;
     if (len == plen + 3 && (c == 'r' || c == 'u' || c == 'c' || c == 't'))
         return c == 'r' ? K_R : c == 'u' ? K_U : c == 'c' ? K_C : K_T;
-    if (len > plen + 1 && c == 'n' && strspn(key + plen + 1, "0123456789") == len - plen - 1) return K_NEAR;
+    if (len > plen + 1 && c == 'n' && near_log_name(key + plen + 1, len - plen - 1)) return K_NEAR;
     if (len == plen + 5 && c == 'w') return K_W;
     return K_OTHER;
 }

@@ -7,7 +7,8 @@
  *   a replay of the update); an aborted batch (its decisions stay pending)
  *   and a batch only partly emitted (the batches before it are confirmed, it
  *   is not); duplicates by URL, by exact text, by near text (SimHash within
- *   the threshold, not beyond; found by another instance from the near log),
+ *   the threshold, not beyond; found by another instance from the near log,
+ *   not from a near log of another SimHash version),
  *   and by title + summary (a claim for short stories, from memory for long
  *   ones, also across instances); the first story stays the kept
  *   one across replays; a duplicate replayed keeps its decision; in one
@@ -263,7 +264,8 @@ static void test_batch_and_ttl(void **state) {
     r = redisCommand(c, "EVAL %s 0", "for _, k in ipairs(redis.call('KEYS', 't:*')) do "
                                      "local kind = string.sub(k, 3, 3) "
                                      "if kind == 'n' then "
-                                     "redis.call('RENAME', k, 't:n' .. (tonumber(string.sub(k, 4)) - 91)) "
+                                     "local v, day = string.match(string.sub(k, 4), '^(%d+):(%d+)$') "
+                                     "redis.call('RENAME', k, 't:n' .. v .. ':' .. (tonumber(day) - 91)) "
                                      "elseif k ~= 't:stats' and redis.call('TYPE', k).ok == 'hash' then "
                                      "local all = redis.call('HGETALL', k) "
                                      "for i = 1, #all, 2 do local v = all[i + 1] "
@@ -287,6 +289,34 @@ static void redis_do(const char *command) {
     assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
     freeReplyObject(r);
     redisFree(c);
+}
+
+/* A near log of another SimHash version (version 1's were t:n<day>) is
+ * not read: its fingerprints do not compare with this version's. */
+static void test_near_version(void **state) {
+    store *s = open_store(0, 90);
+    store_story kept = story(0x2222, 0xD1, 0xB1, 0xFFFF0000FFFF0000ull);
+    store_story near = story(0x5555, 0xD3, 0xB3, 0xFFFF0000FFFF0007ull); /* 3 bits away */
+    redisContext *c;
+    redisReply *r;
+    (void)state;
+    flush();
+    expect(decide(s, &kept), "new", 1, 1);
+    store_free(s);
+    /* kept's near log entry, as version 1 named its log */
+    c = redisConnect("127.0.0.1", port);
+    r = redisCommand(c, "EVAL %s 0", "local n = 0 "
+                                     "for _, k in ipairs(redis.call('KEYS', 't:n2:*')) do "
+                                     "redis.call('RENAME', k, 't:n' .. string.sub(k, 6)) n = n + 1 end "
+                                     "return n");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    redisFree(c);
+    s = open_store(0, 90);
+    expect(decide(s, &near), "new", 1, 1); /* with the log as it was: a duplicate (test_duplicates) */
+    store_free(s);
 }
 
 /* A commit's SET is not waited for: when Redis refuses it (out of memory
@@ -442,6 +472,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
+        cmocka_unit_test(test_near_version),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
         cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
     };
