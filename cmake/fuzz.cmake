@@ -15,6 +15,9 @@
 #   fuzz_fetch     the fetcher's e-mail (GMime) and feed (libxml2) parsers:
 #                  no crash, leak or UB; valid UTF-8 fields, http(s) links,
 #                  RFC 3339 dates
+#   fuzz_fingerprint  the deduper's fingerprints: the AVX2 and SSE2 paths
+#                  agree, the SimHash is the plain way's, the exact hash the
+#                  normalised text's, and no read past a buffer
 #
 # libFuzzer is only guided by code compiled with coverage instrumentation
 # (-fsanitize=fuzzer-no-link), and AddressSanitizer only sees overflows in
@@ -85,4 +88,6 @@ storypipe_fuzz_target(fuzz_envelope)
 storypipe_fuzz_target(fuzz_split SERVICE splitter)
 storypipe_fuzz_target(fuzz_fetch SERVICE fetcher)
 target_link_libraries(fuzz_fetch PRIVATE PkgConfig::GMIME PkgConfig::LIBXML2)
-add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope fuzz_split fuzz_fetch)
+storypipe_fuzz_target(fuzz_fingerprint SERVICE deduper)
+target_include_directories(fuzz_fingerprint PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit/deduper)
+add_custom_target(fuzz DEPENDS fuzz_html fuzz_link fuzz_envelope fuzz_split fuzz_fetch fuzz_fingerprint)

@@ -24,11 +24,11 @@ build=${FUZZ_BUILD_DIR:-build-fuzz}
 export CC=${CC:-clang}
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_link fuzz_envelope fuzz_split fuzz_fetch)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_html fuzz_link fuzz_envelope fuzz_split fuzz_fetch fuzz_fingerprint)
 declare -A corpus=([fuzz_html]=corpus_html [fuzz_link]=corpus_link [fuzz_envelope]=corpus_json
-                   [fuzz_split]=corpus_split [fuzz_fetch]=corpus_fetch)
+                   [fuzz_split]=corpus_split [fuzz_fetch]=corpus_fetch [fuzz_fingerprint]=corpus_fingerprint)
 declare -A dict=([fuzz_html]=html.dict [fuzz_link]=link.dict [fuzz_envelope]=json.dict [fuzz_split]=split.dict
-                 [fuzz_fetch]=fetch.dict)
+                 [fuzz_fetch]=fetch.dict [fuzz_fingerprint]=fingerprint.dict)
 for t in "${targets[@]}"; do
   [ -n "${corpus[$t]:-}" ] || { echo "run.sh: unknown target $t (${!corpus[*]})" >&2; exit 64; }
 done

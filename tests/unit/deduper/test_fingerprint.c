@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "fingerprint.h"
+#include "fp_plain.h"
 #include "ids.h"
 #include "util.h"
 
@@ -241,63 +242,6 @@ static void test_values(void **state) {
     assert_true(f.exact == sp_hash64("", 0));
 }
 
-/* SimHash version 2's hashes (fingerprint.h), the plain way: a word's
- * bytes put together one by one, little-endian, where fingerprint.c reads
- * 16 at a time and masks off what is past the word. A two-word text's
- * SimHash is its one shingle's hash; every length from 1 to 40 on both
- * sides (one, two and three 16-byte steps) must give what this gives. */
-static const uint64_t K0 = 0xbe4ba423396cfeb8ull, K1 = 0x1cad21f72c81017cull, K2 = 0xdb979083e96dd4deull,
-                      K3 = 0x1f67b3b7a4a44072ull, K4 = 0x78e5c0cc4ee679cbull, K5 = 0x2172ffcc7dd05a82ull;
-
-/* the 128-bit product of a and b, its halves XORed: from four 32-bit
- * products, where fingerprint.c has the compiler's 128-bit multiply */
-static uint64_t mix_of(uint64_t a, uint64_t b) {
-    uint64_t lo_lo = (a & 0xFFFFFFFF) * (b & 0xFFFFFFFF), hi_lo = (a >> 32) * (b & 0xFFFFFFFF);
-    uint64_t lo_hi = (a & 0xFFFFFFFF) * (b >> 32), hi_hi = (a >> 32) * (b >> 32);
-    uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFF) + lo_hi;
-    return ((cross << 32) | (lo_lo & 0xFFFFFFFF)) ^ ((hi_lo >> 32) + (cross >> 32) + hi_hi);
-}
-
-/* p[from..from+8) as a number, byte i in bits 8i to 8i+7, 0 past n */
-static uint64_t bytes_of(const char *p, size_t n, size_t from) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8 && from + i < n; i++) v |= (uint64_t)(unsigned char)p[from + i] << 8 * i;
-    return v;
-}
-
-static uint64_t word_of(const char *p, size_t n) {
-    uint64_t h = mix_of(bytes_of(p, n, 0) ^ K0, bytes_of(p, n, 8) ^ K1 ^ n);
-    for (size_t at = 16; at < n; at += 16) h = mix_of(bytes_of(p, n, at) ^ K2 ^ h, bytes_of(p, n, at + 8) ^ K3);
-    return h;
-}
-
-static uint64_t shingle_of(const char *a, size_t na, const char *b, size_t nb) {
-    return mix_of(mix_of(word_of(a, na) ^ K2, word_of(b, nb) ^ K3) ^ K4, K5);
-}
-
-/* The SimHash the plain way: the normalised text's words split at its
- * spaces, each shingle hashed with shingle_of(), its 64 bits counted one by
- * one. */
-static uint64_t plain_simhash(const char *text, size_t len) {
-    size_t n, at[4096], wl[4096], words = 0, ones[64] = {0}, shingles = 0;
-    char *norm = fp_normalise(text, len, &n);
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || norm[i - 1] == ' ') {
-            at[words] = i;
-            wl[words] = strcspn(norm + i, " ");
-            words++;
-        }
-    for (size_t k = 1; k < words; k++, shingles++) {
-        uint64_t h = shingle_of(norm + at[k - 1], wl[k - 1], norm + at[k], wl[k]);
-        for (int b = 0; b < 64; b++) ones[b] += h >> b & 1;
-    }
-    uint64_t s = 0;
-    for (int b = 0; b < 64; b++)
-        if (2 * ones[b] > shingles) s |= 1ull << b;
-    free(norm);
-    return s;
-}
-
 /* fingerprint.c counts the shingles' bits 16 at a time, across batches of
  * 256 words: the same SimHash as counting them one by one, for every word
  * count from 2 to 600 (every remainder of 16 and of 256). */
@@ -311,13 +255,19 @@ static void test_counts(void **state) {
         if (i == 0) continue;
         fp_compute(text, n, &f);
         assert_int_equal(f.words, i + 1);
-        if (f.simhash != plain_simhash(text, n)) fail_msg("%d words: %016llx, counted one by one %016llx", i + 1,
-                                                          (unsigned long long)f.simhash,
-                                                          (unsigned long long)plain_simhash(text, n));
+        size_t words;
+        uint64_t plain = plain_simhash(text, n, &words);
+        assert_int_equal(words, i + 1);
+        if (f.simhash != plain)
+            fail_msg("%d words: %016llx, the plain way %016llx", i + 1, (unsigned long long)f.simhash,
+                     (unsigned long long)plain);
     }
     free(text);
 }
 
+/* A two-word text's SimHash is its one shingle's hash: every length from 1
+ * to 40 on both sides (one, two and three 16-byte steps), as the plain way
+ * (fp_plain.h) gives it. */
 static void test_word_lengths(void **state) {
     char text[100];
     const char *letters = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnop";
@@ -328,13 +278,13 @@ static void test_word_lengths(void **state) {
             int n = snprintf(text, sizeof text, "%.*s %.*s", (int)a, letters, (int)b, letters + 1);
             fp_compute(text, (size_t)n, &f);
             assert_int_equal(f.words, 2);
-            assert_true(f.simhash == shingle_of(letters, a, letters + 1, b));
+            assert_true(f.simhash == plain_shingle(letters, a, letters + 1, b));
         }
 }
 
 /* What a SimHash is for, measured on its hashes (a new version must keep
- * this; fingerprint.h has the numbers of versions 1 and 2): one word changed anywhere in
- * `base` (126 words) moves the fingerprint a few bits; texts of the same
+ * this; fingerprint.h has the numbers of versions 1 and 2): one word
+ * changed anywhere in `base` (126 words) moves the fingerprint a few bits; texts of the same
  * words in other orders are far apart; and each bit is set about half the
  * time. */
 static void test_quality(void **state) {
