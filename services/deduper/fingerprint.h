@@ -20,7 +20,7 @@
  * computed is versioned: a change to its word or shingle hashes is a new
  * FP_SIMHASH_VERSION, and a new SP_SEEN_NEAR_VERSION with it. Version 1
  * hashed words and shingles with XXH3; version 2 (fingerprint.c) with a
- * multiply-fold in about a third of the instructions. Their quality is
+ * multiply-fold in less than half the instructions. Their quality is
  * the same: on test_quality's texts, version 1 gave 72, 123 (at most 9
  * bits) and 16 bits. */
 #ifndef FINGERPRINT_H

@@ -47,15 +47,11 @@ static uint64_t plain_shingle(const char *a, size_t na, const char *b, size_t nb
     return plain_mix(plain_mix(plain_word(a, na) ^ FP_K2, plain_word(b, nb) ^ FP_K3) ^ FP_K4, FP_K5);
 }
 
-/* The SimHash of text[0..len): fp_normalise()'s words (split at its
- * spaces), each shingle hashed with plain_shingle(), its 64 bits counted one
- * by one; a text of one word has the word's sp_hash64() instead. The number
- * of words in *words. */
-static uint64_t plain_simhash(const char *text, size_t len, size_t *words) {
-    size_t n, *at, *wl, k = 0, ones[64] = {0}, shingles = 0;
-    char *norm = fp_normalise(text, len, &n);
-    at = sp_xmalloc((n / 2 + 1) * sizeof *at);
-    wl = sp_xmalloc((n / 2 + 1) * sizeof *wl);
+/* The words of normalised text norm[0..n) (split at its spaces): word j
+ * is norm[at[j]..at[j] + wl[j]); at and wl have room for n / 2 + 1.
+ * Returns how many. */
+static size_t plain_split(const char *norm, size_t n, size_t *at, size_t *wl) {
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && norm[i - 1] != ' ') continue;
         at[k] = i;
@@ -63,6 +59,19 @@ static uint64_t plain_simhash(const char *text, size_t len, size_t *words) {
         wl[k] = i - at[k];
         k++;
     }
+    return k;
+}
+
+/* The SimHash of text[0..len): fp_normalise()'s words (plain_split()),
+ * each shingle hashed with plain_shingle(), its 64 bits counted one by one;
+ * a text of one word has the word's sp_hash64() instead. The number of
+ * words in *words. */
+static uint64_t plain_simhash(const char *text, size_t len, size_t *words) {
+    size_t n, *at, *wl, k, ones[64] = {0}, shingles = 0;
+    char *norm = fp_normalise(text, len, &n);
+    at = sp_xmalloc((n / 2 + 1) * sizeof *at);
+    wl = sp_xmalloc((n / 2 + 1) * sizeof *wl);
+    k = plain_split(norm, n, at, wl);
     for (size_t j = 1; j < k; j++, shingles++) {
         uint64_t h = plain_shingle(norm + at[j - 1], wl[j - 1], norm + at[j], wl[j]);
         for (int b = 0; b < 64; b++) ones[b] += h >> b & 1;
