@@ -40,6 +40,7 @@ typedef struct scanner {
     uint64_t objects; /* objects seen so far: each object's keys get its number */
     char *key;        /* decoded key buffer */
     size_t key_cap;
+    int breaks;           /* a line break was met (white space between tokens) */
     const char *key_text; /* the key just scanned, decoded: in the message when it has no escape, else sc->key */
     sp_members *members; /* the top-level object's members go here, when wanted */
     /* where set and key start, so that a message's few keys take no malloc */
@@ -62,8 +63,13 @@ static const char *skip_blank(const char *p, const char *end) {
     return p;
 }
 
+/* skip_blank(), noting a line break (rare: most messages have no white
+ * space at all) */
 static void skip_ws(scanner *sc) {
-    sc->p = (const unsigned char *)skip_blank((const char *)sc->p, (const char *)sc->end);
+    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r')) {
+        sc->breaks |= *sc->p == '\n' || *sc->p == '\r';
+        sc->p++;
+    }
 }
 
 static int hexval(unsigned char c) {
@@ -506,7 +512,10 @@ int sp_json_scan_members(const char *buf, size_t len, sp_scan *r, sp_members *m)
         r->is_object = 0;
         if (m) members_reset(m);
     }
-    if (m) members_place_keys(m);
+    if (m) {
+        members_place_keys(m);
+        m->line_breaks = rc == 0 && sc.breaks;
+    }
     if (sc.set != sc.set_local) free(sc.set);
     if (sc.key != sc.key_local) free(sc.key);
     return rc;
@@ -618,7 +627,10 @@ static char *members_key_room(sp_members *m, size_t n) {
 }
 
 /* Forget every member. */
-static void members_reset(sp_members *m) { m->n = m->keys_len = 0; }
+static void members_reset(sp_members *m) {
+    m->n = m->keys_len = 0;
+    m->line_breaks = 0;
+}
 
 /* Append a member. One whose key is NULL has it decoded at the end of
  * m->keys (key_len bytes, not yet counted in keys_len): m->keys may move

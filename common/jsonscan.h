@@ -48,6 +48,11 @@ typedef struct sp_member {
 typedef struct sp_members {
     sp_member *v;
     size_t n, cap;
+    /* sp_json_scan_members() only (else 0): the text has a line break, \n
+     * or \r, which JSON allows only as white space between tokens (a
+     * string holds none unescaped): a stage writing it out on one line
+     * knows whether it must compact it */
+    int line_breaks;
     /* private: storage for decoded keys that had escapes */
     char *keys;
     size_t keys_len, keys_cap;

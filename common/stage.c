@@ -198,6 +198,7 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
     for (i = 0; i < n; i++) {
         msgs[i] = parse(rt, &items[i], i, &fails[i]);
         ins[i] = msgs[i] ? &items[i].in : NULL;
+        if (ins[i] && rt->def->checked) rt->def->checked(rt->state, msgs[i], ins[i], n);
     }
     if (rt->def->prepare) {
         memset(&fail, 0, sizeof fail);

@@ -136,6 +136,14 @@ typedef struct sp_stage_def {
      * Redis). SP_TRANSIENT is retried with backoff, as for a transform;
      * SP_REJECT is not an answer here. */
     sp_result (*prepare)(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail);
+    /* Optional, with prepare: input `in` of a batch of n passed its check
+     * (msg its DOM, or json_null() for a raw stage), called for each such
+     * input in order as soon as it is checked, before the next is; prepare
+     * then gets the whole batch. What prepare would start for the input
+     * can start here, so that a dependency works on it while the next
+     * inputs are checked (the deduper sends its Redis claims). Not called
+     * again when prepare is retried. */
+    void (*checked)(void *state, json_t *msg, const sp_input *in, size_t n);
     /* Optional: everything emitted so far is durable: the transaction
      * committed (exactly-once), every output acknowledged (at-least-once),
      * written out (--stdio). */

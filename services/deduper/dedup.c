@@ -55,6 +55,7 @@ typedef struct story {
     size_t cuts[2][2];    /* the input's own canonical_url and dedup members, to drop */
     int n_cuts;
     size_t close;         /* where the input's closing brace is */
+    int multiline;        /* the input has a line break (jsonscan.h): written compacted */
     int done;             /* transformed */
 } story;
 
@@ -63,11 +64,14 @@ typedef struct dedup {
     size_t near_min_words;
     story batch[SP_BATCH_MAX];
     size_t n, next;
+    int describing;       /* d->batch is the batch under way (dedup_checked), not yet decided */
+    int sending;          /* its claims are on their way to Redis (store_begin went through) */
     const sp_members *members; /* the top-level members of the story being described */
     size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
     size_t text_cap;
     sp_buf brief;         /* title and summary */
+    sp_buf out;           /* the story being emitted, reused: the outbox borrows it until the next */
     /* test hook: die (SIGKILL) right after this many batches were decided
      * in Redis, before their stories reach Kafka */
     long crash_after;
@@ -132,6 +136,7 @@ int dedup_init(void **state) {
 static void forget_batch(dedup *d) {
     for (size_t i = 0; i < d->n; i++) free(d->batch[i].canonical);
     d->n = d->next = 0;
+    d->describing = d->sending = 0;
 }
 
 void dedup_fini(void *state) {
@@ -141,6 +146,7 @@ void dedup_fini(void *state) {
     store_free(d->store);
     free(d->text);
     sp_buf_free(&d->brief);
+    sp_buf_free(&d->out);
     free(d);
 }
 
@@ -225,6 +231,7 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     }
     if (sp_check_story_members(d->members, &s->fail) != 0) return -1;
     find_cuts(d->members, in, s);
+    s->multiline = d->members->line_breaks;
     d->member_next = 0;
     const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
                     *summary = text_member(d, "summary"), *body = text_member(d, "body"),
@@ -273,27 +280,50 @@ static void settle(dedup *d) {
     forget_batch(d);
 }
 
+/* Each story as the runtime has checked it: described, and its claims
+ * sent to Redis at once, so that Redis takes them while the next stories
+ * are checked and described (with the check done for the whole batch
+ * first, Redis had the claims in less time than it needed for them, and
+ * the deduper waited for it at the end of each batch). */
+void dedup_checked(void *state, json_t *msg, const sp_input *in, size_t n) {
+    dedup *d = state;
+    story *s;
+    sp_fail fail;
+    (void)msg;
+    if (!d->describing) { /* the first story of a batch */
+        settle(d);
+        d->describing = 1;
+        d->sending = store_begin(d->store, n, &fail) == 0; /* else prepare tries again, and says why */
+    }
+    if (d->n >= SP_BATCH_MAX) return;
+    s = &d->batch[d->n++];
+    memset(s, 0, sizeof *s);
+    s->data = in->data;
+    if (describe(d, in, s) != 0) return;
+    s->valid = 1;
+    if (d->sending) store_add(d->store, &s->st);
+}
+
+/* The batch's decisions, its stories described by dedup_checked: their
+ * claims sent there (or here, when Redis could not be reached then, or
+ * when this is a retry), the answers read and the decisions made. */
 sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail) {
     dedup *d = state;
     size_t k = 0;
     store_decision dec[SP_BATCH_MAX];
-    (void)msgs;
-    settle(d);
-    if (store_begin(d->store, n, fail) != 0) return SP_TRANSIENT;
-    for (size_t i = 0; i < n && i < SP_BATCH_MAX; i++) {
-        story *s;
-        if (ins[i] == NULL) continue;
-        s = &d->batch[d->n++];
-        memset(s, 0, sizeof *s);
-        s->data = ins[i]->data;
-        if (describe(d, ins[i], s) != 0) continue;
-        s->valid = 1;
-        store_add(d->store, &s->st);
+    (void)msgs, (void)ins, (void)n;
+    if (!d->describing) { /* no story of the batch passed its check */
+        settle(d);
+        d->describing = 1;
     }
-    if (store_finish(d->store, dec, fail) != 0) {
-        forget_batch(d);
-        return SP_TRANSIENT;
+    if (!d->sending) {
+        if (store_begin(d->store, d->n, fail) != 0) return SP_TRANSIENT;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->batch[i].valid) store_add(d->store, &d->batch[i].st);
     }
+    d->sending = 0; /* a retry sends them again */
+    if (store_finish(d->store, dec, fail) != 0) return SP_TRANSIENT;
+    d->describing = 0;
     if (d->crash_after > 0 && --d->crash_after == 0) {
         sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding a batch");
         raise(SIGKILL);
@@ -336,14 +366,14 @@ static size_t put_int(char *p, int v) {
 }
 
 /* The story as it came (less its own canonical_url and dedup members), with
- * canonical_url and dedup set. */
-static void emit(const sp_input *in, const story *s, sp_outbox *out) {
+ * canonical_url and dedup set, built in d->out. */
+static void emit(dedup *d, const sp_input *in, const story *s, sp_outbox *out) {
     static const char rules[] = "\",\"url_rules\":\"" SP_URL_RULES_VERSION "\",\"deduper_version\":\"" STORYPIPE_VERSION "\"}}";
     const store_decision *dec = &s->dec;
     size_t len, at = 0;
-    sp_buf b = {0};
-    char *buf;
+    sp_buf b = d->out;
     int dup = dec->decision[0] == 'd';
+    b.len = 0;
     sp_buf_room(&b, in->len + 512);
     for (int k = 0; k < s->n_cuts; k++) {
         sp_buf_put(&b, in->data + at, s->cuts[k][0] - at);
@@ -370,11 +400,11 @@ static void emit(const sp_input *in, const story *s, sp_outbox *out) {
         sp_buf_put(&b, n, put_int(n, dec->revision));
         sp_buf_put(&b, rules + 1, sizeof rules - 2);
     }
+    d->out = b;
     len = b.len;
-    buf = sp_buf_take(&b);
     /* pretty-printed input (Kafka carries it; lines in --stdio cannot): one line out, as every stage writes */
-    if (memchr(buf, '\n', len) || memchr(buf, '\r', len)) len = sp_json_compact(buf, len);
-    sp_emit_owned(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, buf, len);
+    if (s->multiline) len = sp_json_compact(b.s, len);
+    sp_emit_raw(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, b.s, len);
 }
 
 sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {
@@ -392,7 +422,7 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
         *fail = s->fail;
         return SP_REJECT;
     }
-    if (s->dec.emit) emit(in, s, out);
+    if (s->dec.emit) emit(d, in, s, out);
     return SP_OK;
 }
 

@@ -22,6 +22,7 @@ typedef struct dedup_options {
 extern dedup_options dedup_opts;
 
 int dedup_init(void **state);
+void dedup_checked(void *state, json_t *msg, const sp_input *in, size_t n);
 sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const *ins, size_t n, sp_fail *fail);
 sp_result dedup_transform(void *state, json_t *story, const sp_input *in, sp_outbox *out, sp_fail *fail);
 void dedup_committed(void *state);

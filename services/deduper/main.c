@@ -31,6 +31,7 @@ static const sp_stage_def deduper = {
     .options = options,
     .raw = 1,
     .init = dedup_init,
+    .checked = dedup_checked,
     .prepare = dedup_prepare,
     .transform = dedup_transform,
     .committed = dedup_committed,

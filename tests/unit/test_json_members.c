@@ -375,8 +375,8 @@ static void put_value(text *t, int depth) {
 }
 
 /* Members of buf equal jansson's: same keys, types, value bytes (they parse
- * to an equal value) and decoded strings. */
-static void assert_members_match_jansson(const char *buf, size_t len, sp_members *m) {
+ * to an equal value) and decoded strings. Returns line_breaks. */
+static int assert_members_match_jansson(const char *buf, size_t len, sp_members *m) {
     json_error_t err;
     json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     sp_scan scan;
@@ -384,11 +384,16 @@ static void assert_members_match_jansson(const char *buf, size_t len, sp_members
     size_t cap = 0;
     if (doc == NULL) fail_msg("generated bad JSON: %s: %.*s", err.text, (int)len, buf);
     assert_int_equal(sp_json_scan(buf, len, &scan), 0);
+    /* line_breaks: the scanner's, where the text has a raw \n or \r (white
+     * space only: escaped in strings, as they are here) */
+    assert_int_equal(sp_json_scan_members(buf, len, &scan, m), 0);
+    assert_int_equal(m->line_breaks, memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL);
+    int breaks = m->line_breaks;
     if (!json_is_object(doc)) {
         assert_int_equal(sp_json_members(buf, len, m), -1);
         assert_int_equal(m->n, 0);
         json_decref(doc);
-        return;
+        return breaks;
     }
     assert_int_equal(sp_json_members(buf, len, m), 0);
     assert_int_equal(m->n, json_object_size(doc));
@@ -414,11 +419,14 @@ static void assert_members_match_jansson(const char *buf, size_t len, sp_members
     }
     free(out);
     json_decref(doc);
+    return breaks;
 }
 
 static void test_random_objects_match_jansson(void **state) {
     sp_members m = {0};
     text t = {0};
+    sp_scan scan;
+    int breaks = 0;
     (void)state;
     rng_state = 20250301;
     for (int iter = 0; iter < 3000; iter++) {
@@ -429,8 +437,15 @@ static void test_random_objects_match_jansson(void **state) {
         else
             put_object(&t, 0, rnd(25));
         put_blank(&t);
-        assert_members_match_jansson(t.s, t.len, &m);
+        breaks += assert_members_match_jansson(t.s, t.len, &m);
     }
+    assert_in_range(breaks, 1, 2999); /* texts with and without were met */
+    /* nor after a text that fails, nor from sp_json_members() */
+    const char *bad = "{\n\"a\":1,}", *good = "{\n\"a\":1}";
+    assert_int_equal(sp_json_scan_members(bad, strlen(bad), &scan, &m), -1);
+    assert_int_equal(m.line_breaks, 0);
+    assert_int_equal(sp_json_members(good, strlen(good), &m), 0);
+    assert_int_equal(m.line_breaks, 0);
     free(t.s);
     sp_members_free(&m);
 }
