@@ -51,6 +51,31 @@ static int command_ok(redisContext *c, redisReply *rep, const char *what) {
     return ok;
 }
 
+/* Integer replies, allocated with malloc where hiredis's own use calloc.
+ * glibc's calloc never takes a block from the thread's cache of freed
+ * ones, malloc does: an integer is what most commands answer (the
+ * deduper's HSETNX, 3 a story), each freed as soon as it is read. The
+ * other replies stay hiredis's. */
+static redisReplyObjectFunctions reply_functions;
+
+static void *create_integer(const redisReadTask *task, long long value) {
+    redisReply *r = malloc(sizeof *r);
+    if (r == NULL) return NULL;
+    memset(r, 0, sizeof *r);
+    r->type = REDIS_REPLY_INTEGER;
+    r->integer = value;
+    if (task->parent) ((redisReply *)task->parent->obj)->element[task->idx] = r; /* as hiredis does */
+    return r;
+}
+
+static void use_reply_functions(redisContext *c) {
+    if (reply_functions.createInteger == NULL) { /* hiredis's, but for integers */
+        reply_functions = *c->reader->fn;
+        reply_functions.createInteger = create_integer;
+    }
+    c->reader->fn = &reply_functions;
+}
+
 redisContext *sp_redis_connect(const char *url) {
     redis_url r;
     redisContext *c;
@@ -70,6 +95,7 @@ redisContext *sp_redis_connect(const char *url) {
         return NULL;
     }
     redisSetTimeout(c, (struct timeval){5, 0});
+    use_reply_functions(c);
     db = r.path && r.path[0] == '/' && r.path[1] ? r.path + 1 : NULL;
     if ((r.password && *r.password && !command_ok(c, redisCommand(c, "AUTH %s", r.password), "AUTH")) ||
         (db && !command_ok(c, redisCommand(c, "SELECT %s", db), "SELECT"))) {

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
 
+#include "redis.h"
 #include "seen.h"
 #include "store.h"
 
@@ -468,11 +469,48 @@ static void test_bucket_full(void **state) {
     store_free(s);
 }
 
+/* sp_redis_connect()'s replies: integers are its own (redis.c), alone and
+ * inside arrays, beside hiredis's strings, arrays and nils; all freed with
+ * freeReplyObject (ASan would see a mismatch). */
+static void test_replies(void **state) {
+    redisContext *c = sp_redis_connect(url);
+    redisReply *r;
+    (void)state;
+    assert_non_null(c);
+    r = redisCommand(c, "HSETNX t:replies f v");
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    r = redisCommand(c, "EVAL %s 0", "return {1, -2, {3, 'x', false}, 'y', 1000000000000000}");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 5);
+    assert_int_equal(r->element[0]->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->element[0]->integer, 1);
+    assert_int_equal(r->element[1]->integer, -2);
+    assert_int_equal(r->element[2]->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->element[2]->elements, 3);
+    assert_int_equal(r->element[2]->element[0]->integer, 3);
+    assert_string_equal(r->element[2]->element[1]->str, "x");
+    assert_int_equal(r->element[2]->element[2]->type, REDIS_REPLY_NIL);
+    assert_string_equal(r->element[3]->str, "y");
+    assert_int_equal(r->element[4]->integer, 1000000000000000LL);
+    freeReplyObject(r);
+    r = redisCommand(c, "INCRBY t:replies:n 9007199254740993");
+    assert_int_equal(r->integer, 9007199254740993LL);
+    freeReplyObject(r);
+    r = redisCommand(c, "HSETNX t:replies f w");
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    r = redisCommand(c, "DEL t:replies t:replies:n");
+    freeReplyObject(r);
+    redisFree(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
-        cmocka_unit_test(test_near_version),
+        cmocka_unit_test(test_near_version),      cmocka_unit_test(test_replies),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
         cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
     };
