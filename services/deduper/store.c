@@ -8,8 +8,9 @@
  *      together with the catch-up of the near log and one bucket of the
  *      sweep for expired entries;
  *   2. for the claims that were taken already: HGET of their owners, and of
- *      the record of a story seen before (then, for a record of another
- *      writer, GET of that writer's last committed batch);
+ *      the record of a story seen before, sent as step 1's answers are read
+ *      (then, for a record of another writer, GET of that writer's last
+ *      committed batch);
  *   3. the decisions, in order, here (decide()); then what they change:
  *      a duplicate's record and the claims it must give back, an update's
  *      record, replays' refreshed days, the kept stories' near log entries,
@@ -48,6 +49,7 @@ enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STAT
 #define CHUNK_MIN 16        /* stories whose claims are sent at once: at least, */
 #define CHUNK_MAX 128       /* at most */
 #define DECIDED_CHUNK 256   /* decisions whose changes are sent at once */
+#define HOLDERS_CHUNK 256   /* stories whose claims' answers are read before their holders are asked for */
 #define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
 #define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
 #define WRITERS 16          /* other writers' committed batches remembered */
@@ -505,19 +507,38 @@ static void remember_writer(store *s, uint32_t writer, uint32_t batch) {
     s->others[i].batch = batch;
 }
 
-/* Owners of the claims that were taken already, records of stories seen
- * before, then the committed batches of the writers those name. */
-static int read_holders(store *s) {
-    size_t sent = 0;
-    for (size_t i = 0; i < s->n; i++)
-        for (int c = 0; c < CLAIMS; c++)
-            if (s->items[i].sent[c] && !s->items[i].took[c]) {
+/* The claims' answers (step 1), and for each claim taken already the
+ * HGET of its owner or record (step 2), sent as the answers are read
+ * (every HOLDERS_CHUNK stories), not after all of them are: Redis looks
+ * the first ones up while the last claims are still on their way. */
+static int read_claims(store *s) {
+    for (size_t i = 0; i < s->n; i++) {
+        for (int c = 0; c < CLAIMS; c++) {
+            redisReply *r = NULL;
+            if (!s->items[i].sent[c]) continue;
+            if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return -1; /* not reply(): no send a claim */
+            if (r->type != REDIS_REPLY_INTEGER) {
+                sp_log(SP_LOG_ERROR, "redis_failed", "HSETNX: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+                freeReplyObject(r);
+                return -1;
+            }
+            s->items[i].took[c] = r->integer == 1;
+            freeReplyObject(r);
+            if (!s->items[i].took[c]) {
                 char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
                 size_t kn = claim_key(s, c, &s->items[i], key, field);
                 command(s, "HGET", key, kn, field, SP_SEEN_FIELD, NULL, 0, NULL, 0);
-                sent++;
             }
-    if (sent == 0) return 0;
+        }
+        if (i % HOLDERS_CHUNK == HOLDERS_CHUNK - 1 && flush(s) != 0) return -1;
+    }
+    return 0;
+}
+
+/* The answers of read_claims()'s HGETs: owners of the claims that were
+ * taken already, records of stories seen before; then the committed
+ * batches of the writers those name. */
+static int read_holders(store *s) {
     for (size_t i = 0; i < s->n; i++)
         for (int c = 0; c < CLAIMS; c++)
             if (s->items[i].sent[c] && !s->items[i].took[c]) {
@@ -816,21 +837,8 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
         freeReplyObject(r);
     }
     if ((sw = reply(s)) == NULL) goto failed;
-    for (size_t i = 0; i < s->n; i++)
-        for (int c = 0; c < CLAIMS; c++) {
-            if (!s->items[i].sent[c]) continue;
-            redisReply *r = reply(s);
-            if (r == NULL) goto failed;
-            if (r->type != REDIS_REPLY_INTEGER) {
-                sp_log(SP_LOG_ERROR, "redis_failed", "HSETNX: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-                freeReplyObject(r);
-                goto failed;
-            }
-            s->items[i].took[c] = r->integer == 1;
-            freeReplyObject(r);
-        }
-    /* step 2 */
-    if (read_holders(s) != 0) goto failed;
+    /* step 1's claims, and step 2 */
+    if (read_claims(s) != 0 || read_holders(s) != 0) goto failed;
     /* step 3 */
     ch.near = sp_xmalloc(s->n * SP_SEEN_NEAR_ENTRY + 1);
     for (size_t i = 0; i < s->n; i++) {

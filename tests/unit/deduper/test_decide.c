@@ -91,6 +91,13 @@ static store_story story(uint64_t id, uint64_t content, uint64_t urlh, uint64_t 
     return st;
 }
 
+/* A story's id as the number sp_seen_story_hex() takes. */
+static uint64_t get_id(const store_story *st) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | st->id[i];
+    return v;
+}
+
 static store_decision decide(store *s, const store_story *st) {
     store_decision d;
     sp_fail fail;
@@ -469,6 +476,55 @@ static void test_bucket_full(void **state) {
     store_free(s);
 }
 
+/* The first half of n decisions `first` (emitted or not), the second
+ * half URL duplicates of the first half's stories, in order. */
+static void expect_halves(const store_story *st, const store_decision *d, int n, const char *first, int emit) {
+    char want[17];
+    for (int i = 0; i < n; i++) {
+        if (i < n / 2) {
+            expect(d[i], first, 1, emit);
+            continue;
+        }
+        expect(d[i], "duplicate", 1, 1);
+        sp_seen_story_hex(get_id(&st[i - n / 2]), want);
+        assert_string_equal(d[i].owner, want);
+        assert_string_equal(d[i].reason, "url");
+    }
+}
+
+/* A batch larger than store.c's chunks of claims' answers (HOLDERS_CHUNK):
+ * 1000 stories, the last 500 with the URLs of the first 500 (their
+ * holders in the same batch); then 1000 more, 500 replays of the first
+ * batch's and 500 new stories with its URLs (holders in Redis). */
+static void test_large_batch(void **state) {
+    enum { N = 1000, HALF = N / 2 };
+    store_story *st = calloc(N, sizeof *st);
+    store_decision *d = calloc(N, sizeof *d);
+    sp_fail fail;
+    store *s = open_store(0, 90);
+    (void)state;
+    flush();
+    for (int i = 0; i < N; i++) {
+        st[i] = spread(0x50000 + (uint64_t)i);
+        st[i].url = 0xABC0000 + (uint64_t)(i % HALF);
+        st[i].has_url = 1;
+    }
+    assert_int_equal(store_decide(s, st, N, d, &fail), 0);
+    assert_int_equal(store_committed(s), 0);
+    expect_halves(st, d, N, "new", 1);
+    for (int i = 0; i < N; i++)
+        if (i >= HALF) {
+            st[i] = spread(0x60000 + (uint64_t)i); /* new ids and texts, the URLs of the first half */
+            st[i].url = 0xABC0000 + (uint64_t)(i - HALF);
+            st[i].has_url = 1;
+        }
+    assert_int_equal(store_decide(s, st, N, d, &fail), 0);
+    expect_halves(st, d, N, "replay", 0);
+    store_free(s);
+    free(st);
+    free(d);
+}
+
 /* sp_redis_connect()'s replies: integers are its own (redis.c), alone and
  * inside arrays, beside hiredis's strings, arrays and nils; all freed with
  * freeReplyObject (ASan would see a mismatch). */
@@ -511,6 +567,7 @@ int main(void) {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
         cmocka_unit_test(test_near_version),      cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_large_batch),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
         cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
     };
