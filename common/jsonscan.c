@@ -41,6 +41,7 @@ typedef struct scanner {
     char *key;        /* decoded key buffer */
     size_t key_cap;
     int breaks;           /* a line break was met (white space between tokens) */
+    int escaped;          /* the last string scanned had an escape */
     const char *key_text; /* the key just scanned, decoded: in the message when it has no escape, else sc->key */
     sp_members *members; /* the top-level object's members go here, when wanted */
     /* where set and key start, so that a message's few keys take no malloc */
@@ -217,6 +218,7 @@ static int scan_string(scanner *sc, size_t *decoded) {
         if (sc->p >= sc->end) return fail(sc, "premature end of input");
         unsigned char c = *sc->p;
         if (c == '"') {
+            sc->escaped = escaped;
             if (decoded) {
                 size_t n = (size_t)(sc->p - start);
                 sc->key_text = (const char *)start;
@@ -362,8 +364,9 @@ static void member_add(scanner *sc, const unsigned char *key_at, size_t raw_len,
     mb.end = (size_t)(sc->p - sc->s);
     mb.key_len = klen;
     mb.key = klen == raw_len ? (const char *)key_at + 1 : NULL; /* NULL: in m->keys, see members_push() */
+    mb.escaped = 0;
     switch (*v) {
-    case '"': mb.type = 's'; break;
+    case '"': mb.type = 's', mb.escaped = (char)sc->escaped; break;
     case '{': mb.type = 'o'; break;
     case '[': mb.type = 'a'; break;
     case 't': case 'f': mb.type = 'b'; break;
@@ -674,6 +677,7 @@ int sp_json_members(const char *buf, size_t len, sp_members *m) {
         mb.start = (size_t)(p - buf);
         p = value_end(p, end, &mb.type);
         mb.end = (size_t)(p - buf);
+        mb.escaped = mb.type == 's' && memchr(buf + mb.start, '\\', mb.end - mb.start) != NULL;
         mb.key_len = (size_t)(key_end - key);
         if (memchr(key, '\\', mb.key_len) == NULL) {
             mb.key = key;

@@ -43,6 +43,7 @@ typedef struct sp_member {
     size_t at;         /* offset of the key's opening quote */
     size_t start, end; /* the value's bytes: buf[start..end) (a string's quotes included) */
     char type;         /* 's' string, 'i' integer, 'r' real, 'o' object, 'a' array, 'b' true/false, 'n' null */
+    char escaped;      /* a string with an escape: its bytes are not its text (sp_json_string_decode) */
 } sp_member;
 
 typedef struct sp_members {

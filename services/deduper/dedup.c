@@ -166,14 +166,12 @@ static const char *text_of(dedup *d, const char *data, const sp_member *m, size_
 }
 
 /* The same text without a copy where it can be: the message's own bytes
- * when the string has no escape (most do; a body is then read once by
- * memchr instead of copied), else text_of(). Not NUL-terminated; valid
- * until the next text_of() or text_view(). */
+ * when the string has no escape (most do, as the envelope check found),
+ * else text_of(). Not NUL-terminated; valid until the next text_of() or
+ * text_view(). */
 static const char *text_view(dedup *d, const char *data, const sp_member *m, size_t *len) {
     if (m == NULL) return NULL;
-    const char *s = data + m->start + 1;
-    size_t n = m->end - m->start - 2; /* between the quotes */
-    if (memchr(s, '\\', n) == NULL) return *len = n, s;
+    if (!m->escaped) return *len = m->end - m->start - 2, data + m->start + 1; /* between the quotes */
     return text_of(d, data, m, len);
 }
 

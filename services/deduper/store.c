@@ -53,6 +53,9 @@ enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STAT
 #define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
 #define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
 #define WRITERS 16          /* other writers' committed batches remembered */
+#define DUP_BITS 12         /* store.dups: 2^12 slots, twice SP_BATCH_MAX */
+#define DUP_SLOTS (1u << DUP_BITS)
+_Static_assert(DUP_SLOTS >= 2 * SP_BATCH_MAX && SP_BATCH_MAX < 65535, "store.dups holds 1 + an index of the batch");
 
 static const char KINDS[CLAIMS] = {'r', 'u', 'c', 't'};
 static const char *const REASONS[] = {"", "url", "exact", "near"};
@@ -106,6 +109,9 @@ struct store {
     long long full_warned;  /* the largest bucket warned about */
     long today;
     item items[SP_BATCH_MAX];
+    /* the batch's stories decided duplicates so far, by id: 1 + their
+     * index, 0 for none (open addressing; holder() looks owners up here) */
+    uint16_t dups[DUP_SLOTS];
     size_t n, flushed, expect; /* stories added, sent, to come in all */
     size_t unread; /* replies of store_committed's SETs, read with the next batch's */
     char *out; /* commands not yet handed to hiredis, as RESP */
@@ -644,6 +650,27 @@ static void say_duplicate(store_decision *d, int rev, uint64_t owner, int reason
     d->distance = distance;
 }
 
+static unsigned dup_slot(uint64_t id) { return (unsigned)((id * 0x9E3779B97F4A7C15ull) >> (64 - DUP_BITS)); }
+
+/* Story i was decided a duplicate of `owner` (the first of the batch with
+ * its id is the one holder() finds). */
+static void note_duplicate(store *s, size_t i, uint64_t owner) {
+    item *it = &s->items[i];
+    unsigned k = dup_slot(it->id);
+    it->dec = DEC_DUPLICATE;
+    it->owner = owner;
+    while (s->dups[k] && s->items[s->dups[k] - 1].id != it->id) k = (k + 1) % DUP_SLOTS;
+    if (!s->dups[k]) s->dups[k] = (uint16_t)(i + 1);
+}
+
+/* The story decided before in this batch with id `id`, a duplicate: 1
+ * with its owner in *owner; else 0. */
+static int duplicate_owner(const store *s, uint64_t id, uint64_t *owner) {
+    for (unsigned k = dup_slot(id); s->dups[k]; k = (k + 1) % DUP_SLOTS)
+        if (s->items[s->dups[k] - 1].id == id) return *owner = s->items[s->dups[k] - 1].owner, 1;
+    return 0;
+}
+
 /* Who holds claim c of story i: 0 when it is the story's own (taken now,
  * held by itself, or by nobody fresh: then *retake says to take it over),
  * else the holder, followed through duplicates decided in this batch. */
@@ -659,8 +686,7 @@ static uint64_t holder(store *s, size_t i, int c, int *retake) {
         return 0;
     }
     if (owner == it->id) return 0;
-    for (size_t j = 0; j < i; j++) /* a story decided before it in this batch, a duplicate, gave it back */
-        if (s->items[j].id == owner && s->items[j].dec == DEC_DUPLICATE) return s->items[j].owner;
+    duplicate_owner(s, owner, &owner); /* a story decided before it in this batch, a duplicate, gave it back */
     return owner;
 }
 
@@ -698,8 +724,7 @@ static void decide_unseen(store *s, changes *ch, size_t i, int rewrite, int agai
         for (int c = CLAIM_URL; c < CLAIMS; c++)
             if (it->took[c]) release(s, ch, it, c);
         ch->stats[again ? STAT_REPLAY : reason == REASON_URL ? STAT_URL : reason == REASON_EXACT ? STAT_EXACT : STAT_NEAR]++;
-        it->dec = DEC_DUPLICATE;
-        it->owner = owner;
+        note_duplicate(s, i, owner);
         say_duplicate(d, 1, owner, reason, distance, 1);
         return;
     }
@@ -747,8 +772,7 @@ static void decide(store *s, changes *ch, size_t i, store_decision *d) {
         if (r.dec == DEC_DUPLICATE) {
             for (int c = CLAIM_URL; c < CLAIMS; c++)
                 if (it->took[c]) release(s, ch, it, c);
-            it->dec = DEC_DUPLICATE;
-            it->owner = r.owner;
+            note_duplicate(s, i, r.owner);
             say_duplicate(d, r.rev, r.owner, r.reason, r.distance, pending || s->o.reemit);
             return;
         }
@@ -824,6 +848,7 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
         return -1;
     }
     if (s->broken || flush(s) != 0 || read_unread(s) != 0) goto failed;
+    memset(s->dups, 0, sizeof s->dups);
     /* what the decisions will read of the near index (a cache miss a band),
      * on its way while Redis answers */
     for (size_t i = 0; i < s->n; i++)

@@ -374,6 +374,14 @@ static void put_value(text *t, int depth) {
     }
 }
 
+/* Each member's escaped: a string value with a backslash. */
+static void assert_escaped(const char *buf, const sp_members *m) {
+    for (size_t i = 0; i < m->n; i++) {
+        const sp_member *v = &m->v[i];
+        assert_int_equal(v->escaped, v->type == 's' && memchr(buf + v->start, '\\', v->end - v->start) != NULL);
+    }
+}
+
 /* Members of buf equal jansson's: same keys, types, value bytes (they parse
  * to an equal value) and decoded strings. Returns line_breaks. */
 static int assert_members_match_jansson(const char *buf, size_t len, sp_members *m) {
@@ -389,6 +397,7 @@ static int assert_members_match_jansson(const char *buf, size_t len, sp_members 
     assert_int_equal(sp_json_scan_members(buf, len, &scan, m), 0);
     assert_int_equal(m->line_breaks, memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL);
     int breaks = m->line_breaks;
+    assert_escaped(buf, m);
     if (!json_is_object(doc)) {
         assert_int_equal(sp_json_members(buf, len, m), -1);
         assert_int_equal(m->n, 0);
@@ -397,6 +406,7 @@ static int assert_members_match_jansson(const char *buf, size_t len, sp_members 
     }
     assert_int_equal(sp_json_members(buf, len, m), 0);
     assert_int_equal(m->n, json_object_size(doc));
+    assert_escaped(buf, m);
     for (size_t i = 0; i < m->n; i++) {
         const sp_member *mb = &m->v[i];
         char *key = strndup(mb->key, mb->key_len);

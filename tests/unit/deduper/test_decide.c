@@ -476,6 +476,31 @@ static void test_bucket_full(void **state) {
     store_free(s);
 }
 
+/* A story whose claim is held by a story of the same batch decided a
+ * duplicate is a duplicate of that one's original, not of a duplicate: A
+ * near X takes URL u and gives it back; B, with u, comes after it. */
+static void test_duplicate_of_duplicate(void **state) {
+    store *s = open_store(0, 90);
+    store_story x = story(0x7001, 0x1, 0xF1, 0x0F0F0F0F0F0F0F0Full), ab[2];
+    store_decision d[2];
+    sp_fail fail;
+    char want[17];
+    (void)state;
+    flush();
+    expect(decide(s, &x), "new", 1, 1);
+    ab[0] = story(0x7002, 0x2, 0xF2, x.simhash ^ 1);
+    ab[1] = story(0x7003, 0x3, 0xF2, ~x.simhash);
+    assert_int_equal(store_decide(s, ab, 2, d, &fail), 0);
+    sp_seen_story_hex(0x7001, want);
+    expect(d[0], "duplicate", 1, 1);
+    assert_string_equal(d[0].reason, "near");
+    assert_string_equal(d[0].owner, want);
+    expect(d[1], "duplicate", 1, 1);
+    assert_string_equal(d[1].reason, "url");
+    assert_string_equal(d[1].owner, want);
+    store_free(s);
+}
+
 /* The first half of n decisions `first` (emitted or not), the second
  * half URL duplicates of the first half's stories, in order. */
 static void expect_halves(const store_story *st, const store_decision *d, int n, const char *first, int emit) {
@@ -567,7 +592,7 @@ int main(void) {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_short_stories),     cmocka_unit_test(test_batch_and_ttl),
         cmocka_unit_test(test_near_version),      cmocka_unit_test(test_replies),
-        cmocka_unit_test(test_large_batch),
+        cmocka_unit_test(test_large_batch),       cmocka_unit_test(test_duplicate_of_duplicate),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
         cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
     };
