@@ -10,7 +10,8 @@
  * their types and decoded string values, and the raw story check the same
  * verdict as jansson's (sp_check_story_members vs sp_check_story). The
  * scanner's two paths for strings (AVX2 where the processor has it, SSE2)
- * must give the same verdict and detail. */
+ * must give the same verdict and detail. The check notes which strings have
+ * escapes and whether the text has a line break: memchr must agree. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,9 +47,14 @@ static void check_members(json_t *j, const uint8_t *data, size_t size, const sp_
     for (size_t i = 0; i < m.n; i++) {
         const sp_member *x = &m.v[i], *y = &found->v[i];
         if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len) != 0 || x->at != y->at ||
-            x->start != y->start || x->end != y->end || x->type != y->type)
+            x->start != y->start || x->end != y->end || x->type != y->type || x->escaped != y->escaped)
             disagree("member found by the check", data, size);
+        if (x->escaped != (x->type == 's' && memchr(data + x->start, '\\', x->end - x->start) != NULL))
+            disagree("escaped", data, size);
     }
+    /* a line break can only be white space between tokens */
+    if (found->line_breaks != (memchr(data, '\n', size) != NULL || memchr(data, '\r', size) != NULL))
+        disagree("line_breaks", data, size);
     for (size_t i = 0; i < m.n; i++) {
         char *key = strndup(m.v[i].key, m.v[i].key_len);
         json_t *v = json_object_get(j, key);
