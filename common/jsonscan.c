@@ -234,6 +234,18 @@ static int scan_string(scanner *sc, size_t *decoded) {
         }
         if (c < 0x20) return fail(sc, "control character in string");
         if (c >= 0x80) {
+            /* the common 2- and 3-byte sequences here (any continuation
+             * bytes make them valid: no overlong form, no surrogate), the
+             * rest by sp_utf8_decode() */
+            if (c >= 0xC2 && c <= 0xDF && sc->end - sc->p >= 2 && (sc->p[1] & 0xC0) == 0x80) {
+                sc->p += 2;
+                continue;
+            }
+            if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && sc->end - sc->p >= 3 &&
+                (sc->p[1] & 0xC0) == 0x80 && (sc->p[2] & 0xC0) == 0x80) {
+                sc->p += 3;
+                continue;
+            }
             uint32_t cp;
             size_t k = sp_utf8_decode(sc->p, (size_t)(sc->end - sc->p), &cp);
             if (k == 0) return fail(sc, "invalid UTF-8");
@@ -706,7 +718,11 @@ const sp_member *sp_members_get(const sp_members *m, const char *key) {
 }
 
 const sp_member *sp_members_next(const sp_members *m, const char *key, size_t *next) {
-    size_t len = strlen(key), i = *next < m->n ? *next : 0;
+    return sp_members_nextn(m, key, strlen(key), next);
+}
+
+const sp_member *sp_members_nextn(const sp_members *m, const char *key, size_t len, size_t *next) {
+    size_t i = *next < m->n ? *next : 0;
     for (size_t k = 0; k < m->n; k++, i = i + 1 < m->n ? i + 1 : 0)
         if (m->v[i].key_len == len && memcmp(m->v[i].key, key, len) == 0) {
             *next = i + 1;
