@@ -55,7 +55,6 @@ typedef struct story {
     size_t cuts[2][2];    /* the input's own canonical_url and dedup members, to drop */
     int n_cuts;
     size_t close;         /* where the input's closing brace is */
-    int multiline;        /* the input has a line break (jsonscan.h): written compacted */
     int done;             /* transformed */
 } story;
 
@@ -229,7 +228,6 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     }
     if (sp_check_story_members(d->members, &s->fail) != 0) return -1;
     find_cuts(d->members, in, s);
-    s->multiline = d->members->line_breaks;
     d->member_next = 0;
     const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
                     *summary = text_member(d, "summary"), *body = text_member(d, "body"),
@@ -278,6 +276,12 @@ static void settle(dedup *d) {
     forget_batch(d);
 }
 
+/* A new batch: the one before it settled. */
+static void begin_batch(dedup *d) {
+    settle(d);
+    d->describing = 1;
+}
+
 /* Each story as the runtime has checked it: described, and its claims
  * sent to Redis at once, so that Redis takes them while the next stories
  * are checked and described (with the check done for the whole batch
@@ -289,8 +293,7 @@ void dedup_checked(void *state, json_t *msg, const sp_input *in, size_t n) {
     sp_fail fail;
     (void)msg;
     if (!d->describing) { /* the first story of a batch */
-        settle(d);
-        d->describing = 1;
+        begin_batch(d);
         d->sending = store_begin(d->store, n, &fail) == 0; /* else prepare tries again, and says why */
     }
     if (d->n >= SP_BATCH_MAX) return;
@@ -310,10 +313,7 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
     size_t k = 0;
     store_decision dec[SP_BATCH_MAX];
     (void)msgs, (void)ins, (void)n;
-    if (!d->describing) { /* no story of the batch passed its check */
-        settle(d);
-        d->describing = 1;
-    }
+    if (!d->describing) begin_batch(d); /* no story of the batch passed its check */
     if (!d->sending) {
         if (store_begin(d->store, d->n, fail) != 0) return SP_TRANSIENT;
         for (size_t i = 0; i < d->n; i++)
@@ -369,40 +369,39 @@ static void emit(dedup *d, const sp_input *in, const story *s, sp_outbox *out) {
     static const char rules[] = "\",\"url_rules\":\"" SP_URL_RULES_VERSION "\",\"deduper_version\":\"" STORYPIPE_VERSION "\"}}";
     const store_decision *dec = &s->dec;
     size_t len, at = 0;
-    sp_buf b = d->out;
+    sp_buf *b = &d->out;
     int dup = dec->decision[0] == 'd';
-    b.len = 0;
-    sp_buf_room(&b, in->len + 512);
+    b->len = 0;
+    sp_buf_room(b, in->len + 512);
     for (int k = 0; k < s->n_cuts; k++) {
-        sp_buf_put(&b, in->data + at, s->cuts[k][0] - at);
+        sp_buf_put(b, in->data + at, s->cuts[k][0] - at);
         at = s->cuts[k][1];
     }
-    sp_buf_put(&b, in->data + at, s->close - at);
-    sp_buf_puts(&b, ",\"canonical_url\":");
-    if (s->canonical) put_string(&b, s->canonical);
-    else sp_buf_puts(&b, "null");
+    sp_buf_put(b, in->data + at, s->close - at);
+    sp_buf_puts(b, ",\"canonical_url\":");
+    if (s->canonical) put_string(b, s->canonical);
+    else sp_buf_puts(b, "null");
     if (dup) {
         char n[16];
-        sp_buf_puts(&b, ",\"dedup\":{\"decision\":\"duplicate\",\"duplicate_of\":\"");
-        sp_buf_puts(&b, dec->owner);
-        sp_buf_puts(&b, "\",\"reason\":\"");
-        sp_buf_puts(&b, dec->reason);
-        sp_buf_puts(&b, "\",\"distance\":");
-        sp_buf_put(&b, n, put_int(n, dec->distance));
-        sp_buf_put(&b, rules + 1, sizeof rules - 2); /* no closing quote before it */
+        sp_buf_puts(b, ",\"dedup\":{\"decision\":\"duplicate\",\"duplicate_of\":\"");
+        sp_buf_puts(b, dec->owner);
+        sp_buf_puts(b, "\",\"reason\":\"");
+        sp_buf_puts(b, dec->reason);
+        sp_buf_puts(b, "\",\"distance\":");
+        sp_buf_put(b, n, put_int(n, dec->distance));
+        sp_buf_put(b, rules + 1, sizeof rules - 2); /* no closing quote before it */
     } else {
         char n[16];
-        sp_buf_puts(&b, ",\"dedup\":{\"decision\":\"");
-        sp_buf_puts(&b, dec->decision);
-        sp_buf_puts(&b, "\",\"revision\":");
-        sp_buf_put(&b, n, put_int(n, dec->revision));
-        sp_buf_put(&b, rules + 1, sizeof rules - 2);
+        sp_buf_puts(b, ",\"dedup\":{\"decision\":\"");
+        sp_buf_puts(b, dec->decision);
+        sp_buf_puts(b, "\",\"revision\":");
+        sp_buf_put(b, n, put_int(n, dec->revision));
+        sp_buf_put(b, rules + 1, sizeof rules - 2);
     }
-    d->out = b;
-    len = b.len;
+    len = b->len;
     /* pretty-printed input (Kafka carries it; lines in --stdio cannot): one line out, as every stage writes */
-    if (s->multiline) len = sp_json_compact(b.s, len);
-    sp_emit_raw(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, b.s, len);
+    if (in->members->line_breaks) len = sp_json_compact(b->s, len);
+    sp_emit_raw(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, b->s, len);
 }
 
 sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {

@@ -397,20 +397,22 @@ __attribute__((target("avx2"))) static void count_bits_avx2(words *w, const uint
 }
 #endif
 
-/* Count the bits of the shingles not counted yet. */
-static void count_pending(words *w) {
-#ifdef SP_AVX2
-    if (sp_avx2()) {
-        count_bits_avx2(w, w->sh, w->pending);
-        w->shingles += w->pending;
-        w->pending = 0;
-        return;
-    }
-#endif
-    /* count_bits() takes them 16 at a time; hashes of 0 count no bits */
+/* count_bits() of the pending hashes, which it takes 16 at a time: padded
+ * with hashes of 0, which count no bits. */
+static void count_padded(words *w) {
     unsigned padded = (w->pending + 15) / 16 * 16;
     memset(w->sh + w->pending, 0, (padded - w->pending) * sizeof *w->sh);
     count_bits(w, w->sh, padded);
+}
+
+/* Count the bits of the shingles not counted yet. */
+static void count_pending(words *w) {
+#ifdef SP_AVX2
+    if (sp_avx2()) count_bits_avx2(w, w->sh, w->pending);
+    else count_padded(w);
+#else
+    count_padded(w);
+#endif
     w->shingles += w->pending;
     w->pending = 0;
 }

@@ -522,7 +522,8 @@ static int read_claims(store *s) {
         for (int c = 0; c < CLAIMS; c++) {
             redisReply *r = NULL;
             if (!s->items[i].sent[c]) continue;
-            if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return -1; /* not reply(): no send a claim */
+            /* not reply(): it would send the HGETs queued so far at each answer */
+            if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return -1;
             if (r->type != REDIS_REPLY_INTEGER) {
                 sp_log(SP_LOG_ERROR, "redis_failed", "HSETNX: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
                 freeReplyObject(r);
@@ -650,25 +651,30 @@ static void say_duplicate(store_decision *d, int rev, uint64_t owner, int reason
     d->distance = distance;
 }
 
-static unsigned dup_slot(uint64_t id) { return (unsigned)((id * 0x9E3779B97F4A7C15ull) >> (64 - DUP_BITS)); }
+/* The slot of store.dups holding id, or the empty one where it would go. */
+static unsigned dup_find(const store *s, uint64_t id) {
+    unsigned k = (unsigned)((id * 0x9E3779B97F4A7C15ull) >> (64 - DUP_BITS));
+    while (s->dups[k] && s->items[s->dups[k] - 1].id != id) k = (k + 1) % DUP_SLOTS;
+    return k;
+}
 
 /* Story i was decided a duplicate of `owner` (the first of the batch with
  * its id is the one holder() finds). */
 static void note_duplicate(store *s, size_t i, uint64_t owner) {
     item *it = &s->items[i];
-    unsigned k = dup_slot(it->id);
+    unsigned k = dup_find(s, it->id);
     it->dec = DEC_DUPLICATE;
     it->owner = owner;
-    while (s->dups[k] && s->items[s->dups[k] - 1].id != it->id) k = (k + 1) % DUP_SLOTS;
     if (!s->dups[k]) s->dups[k] = (uint16_t)(i + 1);
 }
 
 /* The story decided before in this batch with id `id`, a duplicate: 1
  * with its owner in *owner; else 0. */
 static int duplicate_owner(const store *s, uint64_t id, uint64_t *owner) {
-    for (unsigned k = dup_slot(id); s->dups[k]; k = (k + 1) % DUP_SLOTS)
-        if (s->items[s->dups[k] - 1].id == id) return *owner = s->items[s->dups[k] - 1].owner, 1;
-    return 0;
+    unsigned k = dup_find(s, id);
+    if (!s->dups[k]) return 0;
+    *owner = s->items[s->dups[k] - 1].owner;
+    return 1;
 }
 
 /* Who holds claim c of story i: 0 when it is the story's own (taken now,
