@@ -65,6 +65,7 @@ typedef struct dedup {
     size_t n, next;
     int describing;       /* d->batch is the batch under way (dedup_checked), not yet decided */
     int sending;          /* its claims are on their way to Redis (store_begin went through) */
+    int decided;          /* d->batch was decided (store_finish) */
     const sp_members *members; /* the top-level members of the story being described */
     size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
@@ -135,7 +136,7 @@ int dedup_init(void **state) {
 static void forget_batch(dedup *d) {
     for (size_t i = 0; i < d->n; i++) free(d->batch[i].canonical);
     d->n = d->next = 0;
-    d->describing = d->sending = 0;
+    d->describing = d->sending = d->decided = 0;
 }
 
 void dedup_fini(void *state) {
@@ -265,14 +266,20 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     return 0;
 }
 
-/* A batch was not all transformed (a stop, a rebalance): its decisions are
- * not confirmed with the batches before it. */
-static void settle(dedup *d) {
+/* 1 when every story of the batch decided last was transformed (and so
+ * emitted, if it was to be). */
+static int all_done(const dedup *d) {
     for (size_t i = 0; i < d->n; i++)
-        if (d->batch[i].valid && !d->batch[i].done) {
-            store_incomplete(d->store);
-            break;
-        }
+        if (d->batch[i].valid && !d->batch[i].done) return 0;
+    return 1;
+}
+
+/* The batch before a new one: emitted, or not all transformed (a stop, a
+ * rebalance), when its decisions are not confirmed with the batches
+ * before it. */
+static void settle(dedup *d) {
+    if (!all_done(d)) store_incomplete(d->store);
+    else if (d->decided) store_emitted(d->store);
     forget_batch(d);
 }
 
@@ -322,6 +329,7 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
     d->sending = 0; /* a retry sends them again */
     if (store_finish(d->store, dec, fail) != 0) return SP_TRANSIENT;
     d->describing = 0;
+    d->decided = 1;
     if (d->crash_after > 0 && --d->crash_after == 0) {
         sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding a batch");
         raise(SIGKILL);
@@ -423,9 +431,13 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
     return SP_OK;
 }
 
+/* What was emitted is durable (a transaction committed, outputs
+ * acknowledged or written), usually after a batch's transforms: confirmed
+ * is what store_emitted() was told, the batch decided last only if all of
+ * it is out (a stop may have cut it short). */
 void dedup_committed(void *state) {
     dedup *d = state;
-    settle(d); /* the batch is over: committed, or (a stop) partly emitted */
+    if (d->decided && all_done(d)) store_emitted(d->store);
     store_committed(d->store);
 }
 

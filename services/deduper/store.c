@@ -99,7 +99,8 @@ struct store {
     redisContext *redis;
     int broken; /* a command of the batch under way failed to go out */
     uint32_t writer, batch;
-    uint32_t confirmed;       /* this writer's last committed batch */
+    uint32_t emitted;         /* this writer's last batch all emitted */
+    uint32_t confirmed;       /* this writer's last committed batch (at most emitted) */
     writer_batch to_confirm[4], others[WRITERS];
     int n_to_confirm, n_others;
     near_index near;
@@ -495,7 +496,7 @@ void store_add(store *s, const store_story *st) {
 /* 1 when a writer's batch is known to be committed, 0 when it is known not
  * to be (this writer's), -1 when Redis must be asked. */
 static int committed_at_least(const store *s, uint32_t writer, uint32_t batch) {
-    if (writer == s->writer) return s->confirmed >= batch;
+    if (writer == s->writer) return s->emitted >= batch; /* out already: it will be committed or aborted */
     for (int i = 0; i < s->n_others; i++)
         if (s->others[i].writer == writer && s->others[i].batch >= batch) return 1;
     return -1;
@@ -916,10 +917,13 @@ int store_decide(store *s, const store_story *st, size_t n, store_decision *out,
 
 /* ------------------------------------------------------------ commits */
 
+void store_emitted(store *s) { s->emitted = s->batch; }
+
 int store_committed(store *s) {
     int rc = 0;
-    if (s->confirmed == s->batch && s->n_to_confirm == 0) return 0;
-    if (s->n_to_confirm < 4) s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->batch};
+    if (s->emitted > s->confirmed && s->n_to_confirm < 4)
+        s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
+    if (s->n_to_confirm == 0) return 0;
     if (connect_redis(s, NULL) != 0) return -1;
     for (int k = 0; k < s->n_to_confirm; k++) {
         char key[SP_SEEN_KEY_MAX];
@@ -936,20 +940,26 @@ int store_committed(store *s) {
         rc = -1;
     } else {
         s->unread += (size_t)s->n_to_confirm;
-        s->confirmed = s->batch;
+        s->confirmed = s->emitted;
     }
     s->n_to_confirm = 0;
     return rc;
 }
 
+/* A new writer: what the old one decided and did not confirm stays pending. */
+static void change_writer(store *s) {
+    s->writer = new_writer();
+    s->emitted = s->confirmed = s->batch;
+}
+
 void store_aborted(store *s) {
     s->n_to_confirm = 0;
-    s->writer = new_writer(); /* what the old one wrote since its last commit stays pending */
-    s->confirmed = s->batch;
+    change_writer(s);
 }
 
 void store_incomplete(store *s) {
-    if (s->n_to_confirm < 4 && s->batch > 1) s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->batch - 1};
-    s->writer = new_writer();
-    s->confirmed = s->batch;
+    /* the batches before it, emitted, confirmed by the next commit */
+    if (s->emitted > s->confirmed && s->n_to_confirm < 4)
+        s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
+    change_writer(s);
 }

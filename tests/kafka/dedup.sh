@@ -9,7 +9,10 @@
 #  3. the WordPress post edited after publication: an update of the same
 #     story, revision 2;
 #  4. news.stories replayed from the earliest offset: nothing new is
-#     emitted, nothing is lost (every story is a replay of itself).
+#     emitted, nothing is lost (every story is a replay of itself);
+#  5. a story delivered twice, 1.5 s apart, while one transaction stays
+#     open (--batch-ms 6000): two batches of the deduper, one transaction;
+#     the second is a replay of what the first emitted, not emitted again.
 . "$(dirname "$0")/../lib.sh"
 
 REDIS_AOF=yes env_start
@@ -93,4 +96,26 @@ $PY tests/schema_check.py unique "$T/unique.jsonl" || fail "news.unique schema"
 $PY tests/schema_check.py duplicate "$T/dups.jsonl" || fail "news.duplicates schema"
 svc_alive deduper || fail "the deduper exited"
 log "replay of $stories stories from the earliest offset: nothing new, nothing lost"
-echo "4 passed, 0 failed"
+
+# 5. the same story twice within one open transaction
+svc_stop deduper
+svc_start deduper --metrics-port "$mport" --metrics-addr 127.0.0.1 --batch-ms 6000
+jq -nc 'first(inputs | select(.source.id == "cmew-036")) | del(.dedup)
+        | .story_id = "00000000000e3c05" | .url = "https://example.com/twice" | .canonical_url = .url
+        | .title = "Delivered twice" | .summary = "A story of its own, delivered twice in one transaction."
+        | .body = (.body | split(" ") | reverse | join(" "))' \
+  "$T/unique.jsonl" > "$T/twice.jsonl"
+before=$(consumed || echo 0)
+"$STORYPIPE_BIN/storypipe" produce -k story_id news.stories < "$T/twice.jsonl" 2>>"$T/cli.log"
+end=$((SECONDS + 30))
+until [ "$(consumed || echo 0)" -gt "$before" ] || [ $SECONDS -ge $end ]; do sleep 0.2; done
+sleep 1.5
+"$STORYPIPE_BIN/storypipe" produce -k story_id news.stories < "$T/twice.jsonl" 2>>"$T/cli.log"
+got=$(wait_count news.unique 45 60) || fail "the story delivered twice: $got of 45 in news.unique"
+sleep 8 # the transaction of the second delivery, and a margin
+[ "$(consumed)" -ge $((before + 2)) ] || fail "the deduper consumed $(($(consumed) - before)) of 2 deliveries"
+n=$(consume news.unique | jq -r 'select(.story_id == "00000000000e3c05") | .dedup.decision' | sort | uniq -c | tr -s ' ' | xargs)
+[ "$n" = "1 new" ] || fail "the story delivered twice in one transaction: news.unique has ${n:-none} (want 1 new)"
+svc_alive deduper || fail "the deduper exited"
+log "a story delivered twice in one open transaction: emitted once"
+echo "5 passed, 0 failed"
