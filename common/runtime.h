@@ -24,12 +24,9 @@ typedef struct sp_runtime {
      * An input with a larger output is dead-lettered (output_too_large),
      * and a dead letter keeps only as much of the original as fits. */
     size_t max_output_bytes;
-    /* sp_runtime_batch's per-input failures (SP_BATCH_MAX of them: too
-     * large for the stack) */
-    sp_fail *fails;
-    /* a raw stage's: the members the envelope check found in each input of
-     * a batch (SP_BATCH_MAX of them, reused), which sp_input.members points at */
-    sp_members *members;
+    /* what the runtime keeps of two batches (sp_batch), so that a mode can
+     * overlap them (--stdio) */
+    struct sp_batch *batches[2];
 } sp_runtime;
 
 extern volatile sig_atomic_t sp_stop_requested;
@@ -44,6 +41,19 @@ typedef struct sp_item {
     void *opaque; /* the caller's, e.g. the Kafka message */
 } sp_item;
 
+/* A batch of inputs between the runtime's steps: each input's DOM (or
+ * json_null() for a raw stage, NULL once dead-lettered), its failure, and
+ * a raw stage's members the envelope check found (which sp_input.members
+ * points at). SP_BATCH_MAX of each: too large for the stack. */
+typedef struct sp_batch {
+    sp_item *items;
+    size_t n;
+    json_t **msgs;
+    const sp_input **ins;
+    sp_fail *fails;
+    sp_members *members; /* NULL unless the stage is raw */
+} sp_batch;
+
 /* Check, parse and transform a batch of inputs, in order (calling the
  * stage's prepare hook first). For each input, rt->out holds its outputs,
  * every one serialised (raw/raw_len set), or its one SP_OUTPUT_DLQ entry
@@ -54,6 +64,19 @@ typedef struct sp_item {
  * after the last one done must then not be committed). */
 size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
                         void *arg);
+
+/* sp_runtime_batch in its three steps, on batch b (rt->batches[0] or [1]):
+ * check (each input checked or parsed, the checked hook called), prepare
+ * (the prepare hook, retried while transient: 0, or -1 when a stop came
+ * first), transform (each input transformed and emitted: the number done).
+ * A mode may overlap two batches: check the next, then transform this one,
+ * then prepare the next (the deduper's Redis round trips then go on while
+ * this one's outputs are made and written). sp_runtime_release frees what
+ * a batch holds (transform does, at its end). */
+void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n);
+int sp_runtime_prepare(sp_runtime *rt, sp_batch *b);
+size_t sp_runtime_transform(sp_runtime *rt, sp_batch *b, int (*emit)(void *arg, sp_item *item), void *arg);
+void sp_runtime_release(sp_batch *b);
 
 /* Run the stage's tick hook once; its outputs (serialised, an oversized one
  * replaced by its dead letter) are handed to emit with an item whose

@@ -173,45 +173,54 @@ static int retry_wait(sp_runtime *rt, int64_t *backoff, const sp_fail *fail, con
     return sp_stop_requested ? -1 : 0;
 }
 
-/* Check input i of a batch (and parse it, unless the stage is raw). */
-static json_t *parse(sp_runtime *rt, sp_item *it, size_t i, sp_fail *fail) {
+/* Check input i of batch b (and parse it, unless the stage is raw). */
+static json_t *parse(sp_runtime *rt, sp_batch *b, size_t i, sp_fail *fail) {
+    sp_item *it = &b->items[i];
     memset(fail, 0, sizeof *fail);
     atomic_fetch_add(&sp_stats.consumed, 1);
     if (rt->def->raw) { /* the transform reads the bytes: check them, note the members, build nothing */
-        if (sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, &rt->members[i], fail) != 0) return NULL;
-        it->in.members = &rt->members[i];
+        if (sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, &b->members[i], fail) != 0) return NULL;
+        it->in.members = &b->members[i];
         return json_null();
     }
     return sp_envelope_parse(it->buf, it->len, rt->cfg.max_message_bytes, fail);
 }
 
-size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
-                        void *arg) {
-    json_t *msgs[SP_BATCH_MAX];
-    const sp_input *ins[SP_BATCH_MAX];
-    sp_fail *fails, fail;
-    size_t done = 0, i;
-    int64_t backoff = 100;
+void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n) {
+    b->items = items;
+    b->n = n > SP_BATCH_MAX ? SP_BATCH_MAX : n;
+    for (size_t i = 0; i < b->n; i++) {
+        b->msgs[i] = parse(rt, b, i, &b->fails[i]);
+        b->ins[i] = b->msgs[i] ? &items[i].in : NULL;
+        if (b->ins[i] && rt->def->checked) rt->def->checked(rt->state, b->msgs[i], b->ins[i], b->n);
+    }
+}
 
-    if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
-    fails = rt->fails;
-    for (i = 0; i < n; i++) {
-        msgs[i] = parse(rt, &items[i], i, &fails[i]);
-        ins[i] = msgs[i] ? &items[i].in : NULL;
-        if (ins[i] && rt->def->checked) rt->def->checked(rt->state, msgs[i], ins[i], n);
-    }
-    if (rt->def->prepare) {
-        memset(&fail, 0, sizeof fail);
-        while (rt->def->prepare(rt->state, msgs, ins, n, &fail) == SP_TRANSIENT)
-            if (retry_wait(rt, &backoff, &fail, "prepare") != 0) goto out;
-    }
-    for (done = 0; done < n; done++) {
-        sp_item *it = &items[done];
+int sp_runtime_prepare(sp_runtime *rt, sp_batch *b) {
+    sp_fail fail;
+    int64_t backoff = 100;
+    if (rt->def->prepare == NULL) return 0;
+    memset(&fail, 0, sizeof fail);
+    while (rt->def->prepare(rt->state, b->msgs, b->ins, b->n, &fail) == SP_TRANSIENT)
+        if (retry_wait(rt, &backoff, &fail, "prepare") != 0) return -1;
+    return 0;
+}
+
+void sp_runtime_release(sp_batch *b) {
+    for (size_t i = 0; i < b->n; i++) json_decref(b->msgs[i]);
+    b->n = 0;
+}
+
+size_t sp_runtime_transform(sp_runtime *rt, sp_batch *b, int (*emit)(void *arg, sp_item *item), void *arg) {
+    size_t done;
+    sp_fail fail;
+    for (done = 0; done < b->n; done++) {
+        sp_item *it = &b->items[done];
         sp_result r = SP_REJECT;
-        fail = fails[done];
-        backoff = 100;
-        while (msgs[done]) {
-            r = rt->def->transform(rt->state, rt->def->raw ? NULL : msgs[done], &it->in, &rt->out, &fail);
+        int64_t backoff = 100;
+        fail = b->fails[done];
+        while (b->msgs[done]) {
+            r = rt->def->transform(rt->state, rt->def->raw ? NULL : b->msgs[done], &it->in, &rt->out, &fail);
             if (r != SP_TRANSIENT) break;
             sp_outbox_clear(&rt->out);
             if (retry_wait(rt, &backoff, &fail, "transform") != 0) goto out;
@@ -228,8 +237,19 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
         sp_outbox_clear(&rt->out);
     }
 out:
-    for (i = 0; i < n; i++) json_decref(msgs[i]);
+    sp_runtime_release(b);
     return done;
+}
+
+size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
+                        void *arg) {
+    sp_batch *b = rt->batches[0];
+    sp_runtime_check(rt, b, items, n);
+    if (sp_runtime_prepare(rt, b) != 0) {
+        sp_runtime_release(b);
+        return 0;
+    }
+    return sp_runtime_transform(rt, b, emit, arg);
 }
 
 int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void *arg) {
@@ -261,6 +281,30 @@ int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void 
     rc = emit(arg, &it);
     sp_outbox_clear(&rt->out);
     return rc != 0 ? -1 : busy;
+}
+
+static sp_batch *batch_new(int raw) {
+    sp_batch *b = sp_xmalloc(sizeof *b);
+    memset(b, 0, sizeof *b);
+    b->msgs = sp_xmalloc(SP_BATCH_MAX * sizeof *b->msgs);
+    b->ins = sp_xmalloc(SP_BATCH_MAX * sizeof *b->ins);
+    b->fails = sp_xmalloc(SP_BATCH_MAX * sizeof *b->fails);
+    if (raw) {
+        b->members = sp_xmalloc(SP_BATCH_MAX * sizeof *b->members);
+        memset(b->members, 0, SP_BATCH_MAX * sizeof *b->members);
+    }
+    return b;
+}
+
+static void batch_free(sp_batch *b) {
+    if (b == NULL) return;
+    sp_runtime_release(b);
+    for (size_t i = 0; b->members && i < SP_BATCH_MAX; i++) sp_members_free(&b->members[i]);
+    free(b->members);
+    free(b->fails);
+    free(b->ins);
+    free(b->msgs);
+    free(b);
 }
 
 int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
@@ -295,19 +339,13 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
                          rt.cfg.metrics_addr, rt.cfg.metrics_port) != 0) {
         rc = SP_EXIT_CONFIG;
     } else {
-        rt.fails = sp_xmalloc(SP_BATCH_MAX * sizeof *rt.fails);
-        if (def->raw) {
-            rt.members = sp_xmalloc(SP_BATCH_MAX * sizeof *rt.members);
-            memset(rt.members, 0, SP_BATCH_MAX * sizeof *rt.members);
-        }
+        for (int k = 0; k < 2; k++) rt.batches[k] = batch_new(def->raw);
         rc = rt.cfg.stdio ? sp_run_stdio(&rt) : sp_run_kafka(&rt);
     }
     sp_metrics_stop();
     sp_outbox_clear(&rt.out);
     free(rt.out.v);
-    free(rt.fails);
-    for (size_t i = 0; rt.members && i < SP_BATCH_MAX; i++) sp_members_free(&rt.members[i]);
-    free(rt.members);
+    for (int k = 0; k < 2; k++) batch_free(rt.batches[k]);
     if (def->fini) def->fini(rt.state);
     sp_config_free(&rt.cfg);
     return rc;

@@ -48,13 +48,18 @@ static int emit(void *arg, sp_item *it) {
     return 0;
 }
 
-/* The input, read a block at a time into one buffer. A batch's lines are
- * read in place (each '\n' made a NUL), not copied out one by one as
- * getline would, and stay valid until the next batch begins; a batch
- * begins with room after it for SP_BATCH_BYTES and a block more. */
+/* The input, read a block at a time into one of two buffers. A batch's
+ * lines are read in place (each '\n' made a NUL), not copied out one by
+ * one as getline would. Each batch begins in the other buffer (the bytes
+ * read past the last batch moved there), with room after it for
+ * SP_BATCH_BYTES and a block more: the lines of the batch before stay
+ * valid while it is transformed, as the loop overlaps the two. */
 typedef struct reader {
     int fd;
     int regular; /* a regular file: never waits, so a batch always fills */
+    char *bufs[2];
+    size_t caps[2];
+    int cur;     /* buf is bufs[cur], cap caps[cur] */
     char *buf;
     size_t cap, start, end; /* buf[start..end): read, not yet handed out */
     int eof, error;
@@ -73,13 +78,36 @@ static int more_input(const reader *r) {
     return r->regular || poll(&pfd, 1, 0) > 0;
 }
 
-/* No line is in use: the bytes not handed out yet to the front, and the
- * buffer grown until READ_ROOM follows them. */
+/* No line of this buffer is in use (reader_begin has left the batch
+ * before it in the other): the bytes not handed out yet to the front, and
+ * the buffer grown until READ_ROOM follows them. */
 static void reader_room(reader *r) {
     memmove(r->buf, r->buf + r->start, r->end - r->start);
     r->end -= r->start;
     r->start = 0;
-    while (r->cap - r->end < READ_ROOM) r->buf = sp_xrealloc(r->buf, r->cap *= 2);
+    while (r->cap - r->end < READ_ROOM) r->buf = r->bufs[r->cur] = sp_xrealloc(r->buf, r->caps[r->cur] = r->cap *= 2);
+}
+
+/* A batch was read: the next begins in the other buffer (this one's
+ * lines are read until it is transformed), the bytes not handed out yet
+ * moved there, with READ_ROOM after them. */
+static void reader_begin(reader *r) {
+    int other = !r->cur;
+    size_t left = r->end - r->start;
+    if (r->bufs[other] == NULL) r->bufs[other] = sp_xmalloc(r->caps[other] = r->cap);
+    while (r->caps[other] - left < READ_ROOM) r->bufs[other] = sp_xrealloc(r->bufs[other], r->caps[other] *= 2);
+    memcpy(r->bufs[other], r->buf + r->start, left);
+    r->cur = other;
+    r->buf = r->bufs[other];
+    r->cap = r->caps[other];
+    r->start = 0;
+    r->end = left;
+}
+
+/* 1 when a line can be had without waiting: one is read already, the
+ * input has more (or has ended). */
+static int reader_ready(const reader *r) {
+    return r->eof || memchr(r->buf + r->start, '\n', r->end - r->start) || more_input(r);
 }
 
 /* The next line into *line, *len (its '\n' cut off); `in_use`: lines of
@@ -122,12 +150,31 @@ static int reader_line(reader *r, int in_use, char **line, size_t *len) {
 
 static char out_buffers[SP_MAX_OUTPUTS][1 << 16];
 
+/* The outputs written out (flushed) and, if they all are, the stage told
+ * (its committed hook). */
+static void flush_outputs(stdio_run *s) {
+    for (int i = 0; i < s->rt->cfg.n_outputs; i++)
+        if (s->outs[i] && fflush(s->outs[i]) != 0) s->rc = SP_EXIT_UNAVAILABLE;
+    if (s->rc == SP_EXIT_OK && s->rt->def->committed) s->rt->def->committed(s->rt->state);
+    atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+}
+
+/* Transform a prepared batch, write its outputs, commit. -1 when it was
+ * not all done (a stop, a write that failed). */
+static int finish(stdio_run *s, sp_batch *b) {
+    size_t n = b->n;
+    if (sp_runtime_transform(s->rt, b, emit, s) < n) return -1;
+    flush_outputs(s);
+    return s->rc == SP_EXIT_OK ? 0 : -1;
+}
+
 int sp_run_stdio(sp_runtime *rt) {
     stdio_run s = {rt, {stdout}, stderr, 0, 0, SP_EXIT_OK};
-    reader in = {fileno(stdin), 0, NULL, 2 * READ_ROOM, 0, 0, 0, 0};
-    sp_item items[SP_BATCH_MAX];
+    reader in = {fileno(stdin), 0, {NULL, NULL}, {2 * READ_ROOM, 0}, 0, NULL, 2 * READ_ROOM, 0, 0, 0, 0};
+    sp_item *items[2] = {NULL, NULL};
+    sp_batch *prepared = NULL; /* a batch prepared, not yet transformed */
     long lineno = 0;
-    int i, eof = 0;
+    int i, eof = 0, cur = 0, batch_read = 0;
     struct stat st;
 
     for (i = 1; i < rt->cfg.n_outputs; i++) {
@@ -144,14 +191,28 @@ int sp_run_stdio(sp_runtime *rt) {
         goto done;
     }
     in.regular = fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode);
-    in.buf = sp_xmalloc(in.cap);
+    in.buf = in.bufs[0] = sp_xmalloc(in.cap);
+    for (i = 0; i < 2; i++) items[i] = sp_xmalloc(SP_BATCH_MAX * sizeof *items[i]);
     /* large buffers: a system call per 64 KiB, not per 4 KiB (glibc takes a
      * size only with a buffer); static, as the streams outlive this call */
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i]) setvbuf(s.outs[i], out_buffers[i], _IOFBF, sizeof out_buffers[i]);
     atomic_store(&sp_stats.ready, 1);
+    /* Two batches overlap: the next is read and checked (the checked hook:
+     * the deduper's claims go to Redis) before the one prepared last is
+     * transformed and written, and then prepared (sp_runtime_check). When
+     * no input is there to read, the one prepared is finished first: its
+     * outputs do not wait for input to come. */
     while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
         size_t n = 0, bytes = 0;
+        sp_batch *b = rt->batches[cur];
+        if (prepared && !reader_ready(&in)) {
+            int rc = finish(&s, prepared);
+            prepared = NULL;
+            if (rc != 0) break;
+        }
+        if (batch_read) reader_begin(&in);
+        batch_read = 0;
         /* a batch: one line (waiting for it), then what is there already,
          * up to SP_BATCH_MAX lines or SP_BATCH_BYTES */
         while (n < SP_BATCH_MAX && bytes < SP_BATCH_BYTES) {
@@ -166,23 +227,32 @@ int sp_run_stdio(sp_runtime *rt) {
             lineno++;
             if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
             bytes += len;
-            items[n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0, NULL}, NULL};
+            items[cur][n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0, NULL}, NULL};
             n++;
         }
         if (n == 0) continue;
-        if (sp_runtime_batch(rt, items, n, emit, &s) < n && s.rc == SP_EXIT_OK) break; /* stop requested */
-        for (i = 0; i < rt->cfg.n_outputs; i++)
-            if (s.outs[i] && fflush(s.outs[i]) != 0) s.rc = SP_EXIT_UNAVAILABLE;
-        if (s.rc == SP_EXIT_OK && rt->def->committed) rt->def->committed(rt->state);
-        atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+        batch_read = 1; /* the next begins in the other buffer */
+        sp_runtime_check(rt, b, items[cur], n);
+        if (prepared) {
+            int rc = finish(&s, prepared);
+            prepared = NULL;
+            if (rc != 0) {
+                sp_runtime_release(b);
+                break;
+            }
+        }
+        if (sp_runtime_prepare(rt, b) != 0) { /* stop requested */
+            sp_runtime_release(b);
+            break;
+        }
+        prepared = b;
+        cur = !cur;
     }
+    if (prepared && s.rc == SP_EXIT_OK) finish(&s, prepared);
     /* the input has ended: the stage's own work (a poller) until it is done */
     while (!sp_stop_requested && s.rc == SP_EXIT_OK && rt->def->tick) {
         int busy = sp_runtime_tick(rt, emit, &s);
-        for (i = 0; i < rt->cfg.n_outputs; i++)
-            if (s.outs[i] && fflush(s.outs[i]) != 0) s.rc = SP_EXIT_UNAVAILABLE;
-        if (s.rc == SP_EXIT_OK && rt->def->committed) rt->def->committed(rt->state);
-        atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
+        flush_outputs(&s);
         if (busy <= 0) break;
     }
     if (in.error) {
@@ -190,7 +260,7 @@ int sp_run_stdio(sp_runtime *rt) {
         s.rc = SP_EXIT_UNAVAILABLE;
     }
 done:
-    free(in.buf);
+    for (i = 0; i < 2; i++) free(in.bufs[i]), free(items[i]);
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i] && fflush(s.outs[i]) != 0 && s.rc == SP_EXIT_OK) s.rc = SP_EXIT_UNAVAILABLE;
     for (i = 1; i < rt->cfg.n_outputs; i++)

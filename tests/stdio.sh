@@ -101,6 +101,50 @@ cmp -s "$T/lines.out" "$T/lines.want" || fail "the lines read from a pipe are no
 rm -f "$T"/lines.*
 ok
 
+# a batch's outputs do not wait for the next batch's input: from a pipe
+# that pauses, the first line is out before the second is written (the
+# loop overlaps two batches only when the next is there to read)
+mkfifo "$T/fifo"
+passthrough < "$T/fifo" > "$T/paused.out" &
+reader=$!
+exec 3>"$T/fifo"
+head -1 "$T/stories.jsonl" >&3
+end=$((SECONDS + 10))
+until [ -s "$T/paused.out" ] || [ $SECONDS -ge $end ]; do sleep 0.1; done
+[ -s "$T/paused.out" ] || fail "the first line waited for the input to go on"
+sed -n 2p "$T/stories.jsonl" >&3
+exec 3>&-
+wait "$reader" || fail "passthrough from a paused pipe failed"
+cmp -s "$T/paused.out" <(head -2 "$T/stories.jsonl") || fail "the paused pipe's lines came out otherwise"
+ok
+
+# stories met again in the next batch, which the loop checks (and whose
+# claims it sends) before this one is transformed: a replay of a story of
+# the batch before is not emitted again, a URL of it makes a duplicate
+$PY - "$T/stories.jsonl" "$T/batches.jsonl" <<'PYEOF'
+import json, sys
+base = json.loads(open(sys.argv[1]).readline())
+lines = []
+for i in range(2100):  # a batch is 2048 lines
+    s = dict(base, story_id="%016x" % (0xb000 + i), title="Story %d" % i, summary=None,
+             url="https://batches.example/%d" % i, canonical_url=None,
+             body=" ".join("w%d_%d" % (i, k) for k in range(60)))
+    lines.append(s)
+lines.append(lines[5])                                                    # a replay, in the next batch
+lines.append(dict(lines[6], story_id="%016x" % 0xc000, body="other text"))  # lines[6]'s URL
+with open(sys.argv[2], "w") as out:
+    for s in lines:
+        out.write(json.dumps(s) + "\n")
+PYEOF
+stage deduper --redis "redis://127.0.0.1:$port/1" --duplicates-file "$T/dups4.jsonl" < "$T/batches.jsonl" > "$T/unique4.jsonl"
+[ "$(wc -l < "$T/unique4.jsonl")" -eq 2100 ] || fail "next batch: $(wc -l < "$T/unique4.jsonl") unique, want 2100"
+[ "$(jq -r .dedup.decision "$T/unique4.jsonl" | sort -u)" = new ] || fail "next batch: not all new"
+[ "$(jq -c '[.story_id, .dedup.reason, .dedup.duplicate_of]' "$T/dups4.jsonl")" = '["000000000000c000","url","000000000000b006"]' ] ||
+  fail "next batch: duplicates $(head -c 300 "$T/dups4.jsonl")"
+# and Redis's replies read in step: no batch had to be tried again
+! grep -q '"event":"transform_retry"' "$T/deduper.log" || fail "next batch: a retry: $(grep -m1 transform_retry "$T/deduper.log")"
+ok
+
 # Redis down: the deduper retries with backoff, then carries on when Redis is back
 "$ROOT/scripts/redis.sh" stop "$T/redis"
 port2=$("$ROOT/scripts/free-port.sh")

@@ -58,14 +58,24 @@ typedef struct story {
     int done;             /* transformed */
 } story;
 
+/* A batch of stories: described (dedup_checked), decided (dedup_prepare),
+ * then transformed. */
+typedef struct batch {
+    story v[SP_BATCH_MAX];
+    size_t n, next;       /* its stories; the next to transform */
+    uint32_t number;      /* the store's number for it, once decided */
+} batch;
+
+/* Two batches, as the runtime may overlap two: in --stdio it describes
+ * the next batch (its claims on their way to Redis) before it transforms
+ * the one decided last (runtime.h). */
 typedef struct dedup {
     store *store;
     size_t near_min_words;
-    story batch[SP_BATCH_MAX];
-    size_t n, next;
-    int describing;       /* d->batch is the batch under way (dedup_checked), not yet decided */
-    int sending;          /* its claims are on their way to Redis (store_begin went through) */
-    int decided;          /* d->batch was decided (store_finish) */
+    batch slots[2];
+    batch *now;           /* the batch being described, not yet decided; or NULL */
+    batch *last;          /* the batch decided last, until it is settled; or NULL */
+    int sending;          /* now's claims are on their way to Redis (store_begin went through) */
     const sp_members *members; /* the top-level members of the story being described */
     size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
@@ -133,16 +143,23 @@ int dedup_init(void **state) {
     return 0;
 }
 
-static void forget_batch(dedup *d) {
-    for (size_t i = 0; i < d->n; i++) free(d->batch[i].canonical);
-    d->n = d->next = 0;
-    d->describing = d->sending = d->decided = 0;
+static void forget_batch(batch *b) {
+    for (size_t i = 0; i < b->n; i++) free(b->v[i].canonical);
+    b->n = b->next = 0;
+}
+
+/* Both batches forgotten. */
+static void forget_all(dedup *d) {
+    forget_batch(&d->slots[0]);
+    forget_batch(&d->slots[1]);
+    d->now = d->last = NULL;
+    d->sending = 0;
 }
 
 void dedup_fini(void *state) {
     dedup *d = state;
     if (d == NULL) return;
-    forget_batch(d);
+    forget_all(d);
     store_free(d->store);
     free(d->text);
     sp_buf_free(&d->brief);
@@ -266,27 +283,34 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     return 0;
 }
 
-/* 1 when every story of the batch decided last was transformed (and so
- * emitted, if it was to be). */
-static int all_done(const dedup *d) {
-    for (size_t i = 0; i < d->n; i++)
-        if (d->batch[i].valid && !d->batch[i].done) return 0;
+/* 1 when every story of b was transformed (and so emitted, if it was to
+ * be). */
+static int all_done(const batch *b) {
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].valid && !b->v[i].done) return 0;
     return 1;
 }
 
-/* The batch before a new one: emitted, or not all transformed (a stop, a
- * rebalance), when its decisions are not confirmed with the batches
- * before it. */
+/* The batch decided last, done with: emitted, or not all transformed (a
+ * stop, a rebalance), when its decisions are not confirmed with the
+ * batches before it. */
 static void settle(dedup *d) {
-    if (!all_done(d)) store_incomplete(d->store);
-    else if (d->decided) store_emitted(d->store);
-    forget_batch(d);
+    if (d->last == NULL) return;
+    if (!all_done(d->last)) store_incomplete(d->store);
+    else store_emitted(d->store, d->last->number);
+    forget_batch(d->last);
+    d->last = NULL;
 }
 
-/* A new batch: the one before it settled. */
+/* A new batch, in the slot the batch decided last does not hold. That one
+ * is settled first when it was transformed (the runtime's usual order), or
+ * cut short; when none of it was transformed yet, the runtime overlaps the
+ * two: it is transformed while this one is described, and settled when
+ * this one is decided. */
 static void begin_batch(dedup *d) {
-    settle(d);
-    d->describing = 1;
+    if (d->last && (all_done(d->last) || d->last->next > 0)) settle(d);
+    d->now = d->last == &d->slots[0] ? &d->slots[1] : &d->slots[0];
+    forget_batch(d->now);
 }
 
 /* Each story as the runtime has checked it: described, and its claims
@@ -299,12 +323,12 @@ void dedup_checked(void *state, json_t *msg, const sp_input *in, size_t n) {
     story *s;
     sp_fail fail;
     (void)msg;
-    if (!d->describing) { /* the first story of a batch */
+    if (d->now == NULL) { /* the first story of a batch */
         begin_batch(d);
         d->sending = store_begin(d->store, n, &fail) == 0; /* else prepare tries again, and says why */
     }
-    if (d->n >= SP_BATCH_MAX) return;
-    s = &d->batch[d->n++];
+    if (d->now->n >= SP_BATCH_MAX) return;
+    s = &d->now->v[d->now->n++];
     memset(s, 0, sizeof *s);
     s->data = in->data;
     if (describe(d, in, s) != 0) return;
@@ -320,22 +344,28 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
     size_t k = 0;
     store_decision dec[SP_BATCH_MAX];
     (void)msgs, (void)ins, (void)n;
-    if (!d->describing) begin_batch(d); /* no story of the batch passed its check */
+    batch *b;
+    if (d->now == NULL) begin_batch(d); /* no story of the batch passed its check */
+    b = d->now;
+    /* the batch before, transformed meanwhile if the runtime overlapped
+     * the two: what it emitted counts before this one is decided */
+    settle(d);
     if (!d->sending) {
-        if (store_begin(d->store, d->n, fail) != 0) return SP_TRANSIENT;
-        for (size_t i = 0; i < d->n; i++)
-            if (d->batch[i].valid) store_add(d->store, &d->batch[i].st);
+        if (store_begin(d->store, b->n, fail) != 0) return SP_TRANSIENT;
+        for (size_t i = 0; i < b->n; i++)
+            if (b->v[i].valid) store_add(d->store, &b->v[i].st);
     }
     d->sending = 0; /* a retry sends them again */
     if (store_finish(d->store, dec, fail) != 0) return SP_TRANSIENT;
-    d->describing = 0;
-    d->decided = 1;
+    b->number = store_batch(d->store);
+    d->last = b;
+    d->now = NULL;
     if (d->crash_after > 0 && --d->crash_after == 0) {
         sp_log(SP_LOG_WARN, "test_crash", "STORYPIPE_TEST_CRASH_AFTER: killing myself after deciding a batch");
         raise(SIGKILL);
     }
-    for (size_t i = 0; i < d->n; i++)
-        if (d->batch[i].valid) d->batch[i].dec = dec[k++];
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].valid) b->v[i].dec = dec[k++];
     return SP_OK;
 }
 
@@ -416,12 +446,13 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
     dedup *d = state;
     story *s;
     (void)msg;
+    batch *b = d->last;
     /* the runtime hands over the inputs prepare saw, in their order */
-    if (d->next >= d->n || d->batch[d->next].data != in->data) {
+    if (b == NULL || b->next >= b->n || b->v[b->next].data != in->data) {
         sp_fail_set(fail, "transform_failed", "a story the batch did not prepare");
         return SP_REJECT;
     }
-    s = &d->batch[d->next++];
+    s = &b->v[b->next++];
     s->done = 1;
     if (!s->valid) {
         *fail = s->fail;
@@ -432,17 +463,17 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
 }
 
 /* What was emitted is durable (a transaction committed, outputs
- * acknowledged or written), usually after a batch's transforms: confirmed
- * is what store_emitted() was told, the batch decided last only if all of
- * it is out (a stop may have cut it short). */
+ * acknowledged or written), after a batch's transforms: the batch decided
+ * last is confirmed if all of it is out (a stop may have cut it short),
+ * with the batches before it. */
 void dedup_committed(void *state) {
     dedup *d = state;
-    if (d->decided && all_done(d)) store_emitted(d->store);
+    if (d->last && all_done(d->last)) store_emitted(d->store, d->last->number);
     store_committed(d->store);
 }
 
 void dedup_aborted(void *state) {
     dedup *d = state;
-    forget_batch(d);
+    forget_all(d);
     store_aborted(d->store); /* those stay pending: emitted again when they come back */
 }

@@ -98,6 +98,7 @@ struct store {
     store_options o;
     redisContext *redis;
     int broken; /* a command of the batch under way failed to go out */
+    int open;   /* a batch is under way: store_begin went through, store_finish not yet */
     uint32_t writer, batch;
     uint32_t emitted;         /* this writer's last batch all emitted */
     uint32_t confirmed;       /* this writer's last committed batch (at most emitted) */
@@ -440,6 +441,7 @@ int store_begin(store *s, size_t expect, sp_fail *fail) {
     }
     if (connect_redis(s, fail) != 0) return -1;
     s->batch++;
+    s->open = 1;
     for (int k = 0; k < NEAR_DAYS; k++) {
         size_t kn = sp_seen_near_key(key, s->o.prefix, s->logs[k].day);
         char off[24];
@@ -844,6 +846,8 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
     }
 }
 
+static int send_confirms(store *s);
+
 int store_finish(store *s, store_decision *out, sp_fail *fail) {
     redisReply *sw = NULL;
     changes ch;
@@ -896,6 +900,9 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
             command(s, "HINCRBY", key, kn, STAT_NAMES[k], strlen(STAT_NAMES[k]), by, number(by, ch.stats[k]), NULL, 0);
             ch.commands++;
         }
+    /* a commit that came while the batch was under way (its claims' replies
+     * still to come): its SETs go after the batch's changes */
+    if (s->n_to_confirm && send_confirms(s) != 0) goto failed;
     if (drain(s, ch.commands, &refused) != 0 || refused) goto failed;
     rc = 0;
     goto done;
@@ -903,6 +910,7 @@ failed:
     sp_fail_set(fail, "redis_unavailable", "Redis: %s", s->redis && s->redis->err ? s->redis->errstr : "a command failed");
     disconnect(s);
 done:
+    s->open = 0;
     if (sw) freeReplyObject(sw);
     free(ch.near);
     drop_replies(s);
@@ -917,14 +925,17 @@ int store_decide(store *s, const store_story *st, size_t n, store_decision *out,
 
 /* ------------------------------------------------------------ commits */
 
-void store_emitted(store *s) { s->emitted = s->batch; }
+uint32_t store_batch(const store *s) { return s->batch; }
 
-int store_committed(store *s) {
-    int rc = 0;
-    if (s->emitted > s->confirmed && s->n_to_confirm < 4)
-        s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
-    if (s->n_to_confirm == 0) return 0;
-    if (connect_redis(s, NULL) != 0) return -1;
+void store_emitted(store *s, uint32_t batch) {
+    if (batch > s->emitted) s->emitted = batch;
+}
+
+/* The SETs of the confirmations waiting (to_confirm), sent and not waited
+ * for: Redis runs them before anything this deduper sends next, and their
+ * replies are read with the next batch's. 0, or -1 when they could not be
+ * sent. */
+static int send_confirms(store *s) {
     for (int k = 0; k < s->n_to_confirm; k++) {
         char key[SP_SEEN_KEY_MAX];
         size_t kn = sp_seen_writer_key(key, s->o.prefix, s->to_confirm[k].writer);
@@ -932,18 +943,25 @@ int store_committed(store *s) {
         command(s, "SET", key, kn, batch, number(batch, s->to_confirm[k].batch), "EX", 2, ex,
                 number(ex, s->o.ttl_days * 86400 + 86400));
     }
-    /* sent, not waited for: Redis runs them before anything this deduper
-     * sends next, and their replies are read with the next batch's */
-    if (flush(s) != 0) {
-        sp_log(SP_LOG_WARN, "confirm_failed", "the last decisions stay pending in Redis (re-emitted if replayed)");
-        disconnect(s);
-        rc = -1;
-    } else {
-        s->unread += (size_t)s->n_to_confirm;
-        s->confirmed = s->emitted;
-    }
+    int rc = flush(s);
+    if (rc == 0) s->unread += (size_t)s->n_to_confirm;
     s->n_to_confirm = 0;
     return rc;
+}
+
+int store_committed(store *s) {
+    if (s->emitted > s->confirmed && s->n_to_confirm < 4)
+        s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
+    s->confirmed = s->emitted;
+    /* with a batch under way, its claims' replies come first: store_finish
+     * sends them */
+    if (s->n_to_confirm == 0 || s->open) return 0;
+    if (connect_redis(s, NULL) != 0 || send_confirms(s) != 0) {
+        sp_log(SP_LOG_WARN, "confirm_failed", "the last decisions stay pending in Redis (re-emitted if replayed)");
+        disconnect(s);
+        return -1;
+    }
+    return 0;
 }
 
 /* A new writer: what the old one decided and did not confirm stays pending. */

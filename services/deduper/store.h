@@ -72,16 +72,18 @@ int store_finish(store *s, store_decision *out, sp_fail *fail);
 /* The three at once. */
 int store_decide(store *s, const store_story *st, size_t n, store_decision *out, sp_fail *fail);
 
-/* The stories of the batch decided last are all emitted (handed to the
- * output: produced, or queued for writing), not yet durable. A story of it
- * met again is not emitted again (a replay), unless an abort or
+/* The number of the batch begun last (store_begin), for store_emitted. */
+uint32_t store_batch(const store *s);
+/* The stories of batch `batch` (and of those before it) are all emitted
+ * (handed to the output: produced, or written), not yet durable. A story
+ * of them met again is not emitted again (a replay), unless an abort or
  * store_incomplete comes first. */
-void store_emitted(store *s);
+void store_emitted(store *s, uint32_t batch);
 /* Everything emitted so far (store_emitted) is durable: it reached Kafka,
  * or was written out. Confirm it (one SET, sent and not waited for: its
- * reply is read with the next batch's, or by store_free). 0, or -1
- * (logged; the stories stay pending and are emitted again if they come
- * back). */
+ * reply is read with the next batch's, or by store_free; while a batch is
+ * under way, sent by its store_finish). 0, or -1 (logged; the stories stay
+ * pending and are emitted again if they come back). */
 int store_committed(store *s);
 /* What was emitted since the last commit was thrown away. */
 void store_aborted(store *s);

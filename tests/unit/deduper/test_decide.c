@@ -117,7 +117,7 @@ static void expect(store_decision d, const char *decision, int rev, int emit) {
 
 /* The batches decided so far emitted, and committed. */
 static int commit(store *s) {
-    store_emitted(s);
+    store_emitted(s, store_batch(s));
     return store_committed(s);
 }
 
@@ -138,7 +138,7 @@ static void test_new_replay_update(void **state) {
     expect(decide(s, &a), "new", 1, 1);
     /* emitted, not yet committed (a transaction still open, a write under
      * way): a replay, not emitted twice; unless the emission is thrown away */
-    store_emitted(s);
+    store_emitted(s, store_batch(s));
     expect(decide(s, &a), "replay", 1, 0);
     expect(decide(re, &a), "new", 1, 1); /* another instance: pending until committed */
     store_aborted(s);
@@ -167,7 +167,7 @@ static void test_new_replay_update(void **state) {
     /* a batch only partly emitted: not confirmed by the next commit, the one before it is */
     store_story b = story(0x1212, 0xC4, 0xA2, 0x1234123412341234ull), c = story(0x1313, 0xC5, 0xA3, 0x4321432143214321ull);
     expect(decide(s, &b), "new", 1, 1);
-    store_emitted(s);
+    store_emitted(s, store_batch(s));
     expect(decide(s, &c), "new", 1, 1);
     store_incomplete(s);
     assert_int_equal(store_committed(s), 0);
