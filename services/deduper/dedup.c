@@ -343,8 +343,8 @@ sp_result dedup_prepare(void *state, json_t *const *msgs, const sp_input *const 
     dedup *d = state;
     size_t k = 0;
     store_decision dec[SP_BATCH_MAX];
-    (void)msgs, (void)ins, (void)n;
     batch *b;
+    (void)msgs, (void)ins, (void)n;
     if (d->now == NULL) begin_batch(d); /* no story of the batch passed its check */
     b = d->now;
     /* the batch before, transformed meanwhile if the runtime overlapped
