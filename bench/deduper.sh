@@ -32,7 +32,8 @@
 # HSETNX as it is described, in chunks of 128 down to 16 stories, the
 # holders of claims taken already read, the changes written back 256
 # decisions at a time: 2 or 3 pipelined round trips a batch, and one SET a
-# commit), timed wall-clock around the process; the best round's wall time gives stories/s. Each round must
+# commit; the next batch checked and its claims sent before this one is
+# transformed and written), timed wall-clock around the process; the best round's wall time gives stories/s. Each round must
 # exit 0 and account for every story (unique + duplicates lines = stories =
 # the decisions counted in the stats hash), or the bench fails. Reported with
 # it: the decisions (the stats hash, and the outputs' decision and reason
