@@ -104,10 +104,30 @@ static void reader_begin(reader *r) {
     r->end = left;
 }
 
-/* 1 when a line can be had without waiting: one is read already, the
- * input has more (or has ended). */
-static int reader_ready(const reader *r) {
-    return r->eof || memchr(r->buf + r->start, '\n', r->end - r->start) || more_input(r);
+/* Read what the input has, a block at most, after the bytes read. */
+static void reader_read(reader *r) {
+    size_t want = r->cap - 1 - r->end < READ_BLOCK ? r->cap - 1 - r->end : READ_BLOCK;
+    ssize_t got = read(r->fd, r->buf + r->end, want);
+    if (got > 0) {
+        r->end += (size_t)got;
+    } else if (got == 0 || errno != EINTR) {
+        r->eof = 1;
+        r->error = got < 0 ? errno : 0;
+    }
+}
+
+/* 1 when the next line can be had without waiting: it is read already, or
+ * the input has ended. What the input has ready is read to find out (past
+ * the lines in use: there is room for a block after them, and none of
+ * them moves). */
+static int reader_ready(reader *r) {
+    for (;;) {
+        if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start)) return 1;
+        if (r->cap - 1 - r->end < READ_BLOCK || !more_input(r)) return 0;
+        size_t end = r->end;
+        reader_read(r);
+        if (r->end == end && !r->eof) return 0; /* interrupted */
+    }
 }
 
 /* The next line into *line, *len (its '\n' cut off); `in_use`: lines of
@@ -135,16 +155,9 @@ static int reader_line(reader *r, int in_use, char **line, size_t *len) {
             if (in_use) return LINE_WAIT;
             reader_room(r);
         }
-        size_t want = r->cap - 1 - r->end < READ_BLOCK ? r->cap - 1 - r->end : READ_BLOCK;
-        ssize_t got = read(r->fd, r->buf + r->end, want);
-        if (got > 0) {
-            r->end += (size_t)got;
-        } else if (got == 0 || errno != EINTR) {
-            r->eof = 1;
-            r->error = got < 0 ? errno : 0;
-        } else if (sp_stop_requested) {
-            return LINE_END;
-        }
+        size_t end = r->end;
+        reader_read(r);
+        if (r->end == end && !r->eof && sp_stop_requested) return LINE_END; /* interrupted */
     }
 }
 

@@ -102,17 +102,19 @@ rm -f "$T"/lines.*
 ok
 
 # a batch's outputs do not wait for the next batch's input: from a pipe
-# that pauses, the first line is out before the second is written (the
-# loop overlaps two batches only when the next is there to read)
+# that pauses (in the middle of the second line), the first line is out
+# before the rest of the second is written (the loop overlaps two batches
+# only when the next one's first line is there to read)
 mkfifo "$T/fifo"
 passthrough < "$T/fifo" > "$T/paused.out" &
 reader=$!
 exec 3>"$T/fifo"
-head -1 "$T/stories.jsonl" >&3
+line2=$(sed -n 2p "$T/stories.jsonl")
+{ head -1 "$T/stories.jsonl"; printf '%s' "${line2:0:100}"; } >&3
 end=$((SECONDS + 10))
 until [ -s "$T/paused.out" ] || [ $SECONDS -ge $end ]; do sleep 0.1; done
 [ -s "$T/paused.out" ] || fail "the first line waited for the input to go on"
-sed -n 2p "$T/stories.jsonl" >&3
+printf '%s\n' "${line2:100}" >&3
 exec 3>&-
 wait "$reader" || fail "passthrough from a paused pipe failed"
 cmp -s "$T/paused.out" <(head -2 "$T/stories.jsonl") || fail "the paused pipe's lines came out otherwise"
