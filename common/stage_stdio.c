@@ -211,11 +211,11 @@ int sp_run_stdio(sp_runtime *rt) {
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i]) setvbuf(s.outs[i], out_buffers[i], _IOFBF, sizeof out_buffers[i]);
     atomic_store(&sp_stats.ready, 1);
-    /* Two batches overlap: the next is read and checked (the checked hook:
-     * the deduper's claims go to Redis) before the one prepared last is
-     * transformed and written, and then prepared (sp_runtime_check). When
-     * no input is there to read, the one prepared is finished first: its
-     * outputs do not wait for input to come. */
+    /* Two batches overlap: the next is read and checked (sp_runtime_check;
+     * its checked hook sends the deduper's claims to Redis) before the one
+     * prepared last is transformed and written, and is prepared after that.
+     * When the next one's first line is not there to read yet, the one
+     * prepared is finished first: its outputs do not wait for input. */
     while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
         size_t n = 0, bytes = 0;
         sp_batch *b = rt->batches[cur];
