@@ -142,7 +142,10 @@ typedef struct sp_stage_def {
      * then gets the whole batch. What prepare would start for the input
      * can start here, so that a dependency works on it while the next
      * inputs are checked (the deduper sends its Redis claims). Not called
-     * again when prepare is retried. */
+     * again when prepare is retried. In --stdio two batches overlap: a
+     * batch's inputs may be checked while the batch before it is prepared
+     * and not yet transformed; its prepare comes after that batch's
+     * transforms and commit (runtime.h). */
     void (*checked)(void *state, json_t *msg, const sp_input *in, size_t n);
     /* Optional: everything emitted so far is durable: the transaction
      * committed (exactly-once), every output acknowledged (at-least-once),
