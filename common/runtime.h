@@ -68,7 +68,8 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
 /* sp_runtime_batch in its three steps, on batch b (rt->batches[0] or [1]):
  * check (each input checked or parsed, the checked hook called), prepare
  * (the prepare hook, retried while transient: 0, or -1 when a stop came
- * first), transform (each input transformed and emitted: the number done).
+ * first, the batch released), transform (each input transformed and
+ * emitted: the number done).
  * A mode may overlap two batches: check the next, then transform this one,
  * then prepare the next (the deduper's Redis round trips then go on while
  * this one's outputs are made and written). sp_runtime_release frees what

@@ -202,7 +202,10 @@ int sp_runtime_prepare(sp_runtime *rt, sp_batch *b) {
     if (rt->def->prepare == NULL) return 0;
     memset(&fail, 0, sizeof fail);
     while (rt->def->prepare(rt->state, b->msgs, b->ins, b->n, &fail) == SP_TRANSIENT)
-        if (retry_wait(rt, &backoff, &fail, "prepare") != 0) return -1;
+        if (retry_wait(rt, &backoff, &fail, "prepare") != 0) {
+            sp_runtime_release(b);
+            return -1;
+        }
     return 0;
 }
 
@@ -245,11 +248,7 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
                         void *arg) {
     sp_batch *b = rt->batches[0];
     sp_runtime_check(rt, b, items, n);
-    if (sp_runtime_prepare(rt, b) != 0) {
-        sp_runtime_release(b);
-        return 0;
-    }
-    return sp_runtime_transform(rt, b, emit, arg);
+    return sp_runtime_prepare(rt, b) == 0 ? sp_runtime_transform(rt, b, emit, arg) : 0;
 }
 
 int sp_runtime_tick(sp_runtime *rt, int (*emit)(void *arg, sp_item *item), void *arg) {

@@ -57,11 +57,10 @@ static int emit(void *arg, sp_item *it) {
 typedef struct reader {
     int fd;
     int regular; /* a regular file: never waits, so a batch always fills */
-    char *bufs[2];
-    size_t caps[2];
-    int cur;     /* buf is bufs[cur], cap caps[cur] */
     char *buf;
     size_t cap, start, end; /* buf[start..end): read, not yet handed out */
+    char *spare;            /* the other buffer (the batch before's lines), or NULL */
+    size_t spare_cap;
     int eof, error;
 } reader;
 
@@ -85,27 +84,28 @@ static void reader_room(reader *r) {
     memmove(r->buf, r->buf + r->start, r->end - r->start);
     r->end -= r->start;
     r->start = 0;
-    while (r->cap - r->end < READ_ROOM) r->buf = r->bufs[r->cur] = sp_xrealloc(r->buf, r->caps[r->cur] = r->cap *= 2);
+    while (r->cap - r->end < READ_ROOM) r->buf = sp_xrealloc(r->buf, r->cap *= 2);
 }
 
 /* A batch was read: the next begins in the other buffer (this one's
  * lines are read until it is transformed), the bytes not handed out yet
  * moved there, with READ_ROOM after them. */
 static void reader_begin(reader *r) {
-    int other = !r->cur;
-    size_t left = r->end - r->start;
-    if (r->bufs[other] == NULL) r->bufs[other] = sp_xmalloc(r->caps[other] = r->cap);
-    while (r->caps[other] - left < READ_ROOM) r->bufs[other] = sp_xrealloc(r->bufs[other], r->caps[other] *= 2);
-    memcpy(r->bufs[other], r->buf + r->start, left);
-    r->cur = other;
-    r->buf = r->bufs[other];
-    r->cap = r->caps[other];
+    size_t left = r->end - r->start, cap = r->spare ? r->spare_cap : r->cap;
+    char *buf = r->spare ? r->spare : sp_xmalloc(cap);
+    while (cap - left < READ_ROOM) buf = sp_xrealloc(buf, cap *= 2);
+    memcpy(buf, r->buf + r->start, left);
+    r->spare = r->buf;
+    r->spare_cap = r->cap;
+    r->buf = buf;
+    r->cap = cap;
     r->start = 0;
     r->end = left;
 }
 
-/* Read what the input has, a block at most, after the bytes read. */
-static void reader_read(reader *r) {
+/* Read what the input has, a block at most, after the bytes read: 0, or
+ * -1 when a signal interrupted the read. */
+static int reader_read(reader *r) {
     size_t want = r->cap - 1 - r->end < READ_BLOCK ? r->cap - 1 - r->end : READ_BLOCK;
     ssize_t got = read(r->fd, r->buf + r->end, want);
     if (got > 0) {
@@ -113,7 +113,10 @@ static void reader_read(reader *r) {
     } else if (got == 0 || errno != EINTR) {
         r->eof = 1;
         r->error = got < 0 ? errno : 0;
+    } else {
+        return -1;
     }
+    return 0;
 }
 
 /* 1 when the next line can be had without waiting: it is read already, or
@@ -123,10 +126,7 @@ static void reader_read(reader *r) {
 static int reader_ready(reader *r) {
     for (;;) {
         if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start)) return 1;
-        if (r->cap - 1 - r->end < READ_BLOCK || !more_input(r)) return 0;
-        size_t end = r->end;
-        reader_read(r);
-        if (r->end == end && !r->eof) return 0; /* interrupted */
+        if (r->cap - 1 - r->end < READ_BLOCK || !more_input(r) || reader_read(r) != 0) return 0;
     }
 }
 
@@ -155,9 +155,7 @@ static int reader_line(reader *r, int in_use, char **line, size_t *len) {
             if (in_use) return LINE_WAIT;
             reader_room(r);
         }
-        size_t end = r->end;
-        reader_read(r);
-        if (r->end == end && !r->eof && sp_stop_requested) return LINE_END; /* interrupted */
+        if (reader_read(r) != 0 && sp_stop_requested) return LINE_END;
     }
 }
 
@@ -172,18 +170,19 @@ static void flush_outputs(stdio_run *s) {
     atomic_store(&sp_stats.heartbeat_ms, sp_mono_ms());
 }
 
-/* Transform a prepared batch, write its outputs, commit. -1 when it was
- * not all done (a stop, a write that failed). */
-static int finish(stdio_run *s, sp_batch *b) {
-    size_t n = b->n;
-    if (sp_runtime_transform(s->rt, b, emit, s) < n) return -1;
+/* Transform the batch prepared (*b, NULL after), write its outputs,
+ * commit. -1 when it was not all done (a stop, a write that failed). */
+static int finish(stdio_run *s, sp_batch **b) {
+    size_t n = (*b)->n, done = sp_runtime_transform(s->rt, *b, emit, s);
+    *b = NULL;
+    if (done < n) return -1;
     flush_outputs(s);
     return s->rc == SP_EXIT_OK ? 0 : -1;
 }
 
 int sp_run_stdio(sp_runtime *rt) {
     stdio_run s = {rt, {stdout}, stderr, 0, 0, SP_EXIT_OK};
-    reader in = {fileno(stdin), 0, {NULL, NULL}, {2 * READ_ROOM, 0}, 0, NULL, 2 * READ_ROOM, 0, 0, 0, 0};
+    reader in = {fileno(stdin), 0, NULL, 2 * READ_ROOM, 0, 0, NULL, 0, 0, 0};
     sp_item *items[2] = {NULL, NULL};
     sp_batch *prepared = NULL; /* a batch prepared, not yet transformed */
     long lineno = 0;
@@ -204,7 +203,7 @@ int sp_run_stdio(sp_runtime *rt) {
         goto done;
     }
     in.regular = fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode);
-    in.buf = in.bufs[0] = sp_xmalloc(in.cap);
+    in.buf = sp_xmalloc(in.cap);
     for (i = 0; i < 2; i++) items[i] = sp_xmalloc(SP_BATCH_MAX * sizeof *items[i]);
     /* large buffers: a system call per 64 KiB, not per 4 KiB (glibc takes a
      * size only with a buffer); static, as the streams outlive this call */
@@ -219,11 +218,7 @@ int sp_run_stdio(sp_runtime *rt) {
     while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
         size_t n = 0, bytes = 0;
         sp_batch *b = rt->batches[cur];
-        if (prepared && !reader_ready(&in)) {
-            int rc = finish(&s, prepared);
-            prepared = NULL;
-            if (rc != 0) break;
-        }
+        if (prepared && !reader_ready(&in) && finish(&s, &prepared) != 0) break;
         if (batch_read) reader_begin(&in);
         batch_read = 0;
         /* a batch: one line (waiting for it), then what is there already,
@@ -246,22 +241,15 @@ int sp_run_stdio(sp_runtime *rt) {
         if (n == 0) continue;
         batch_read = 1; /* the next begins in the other buffer */
         sp_runtime_check(rt, b, items[cur], n);
-        if (prepared) {
-            int rc = finish(&s, prepared);
-            prepared = NULL;
-            if (rc != 0) {
-                sp_runtime_release(b);
-                break;
-            }
-        }
-        if (sp_runtime_prepare(rt, b) != 0) { /* stop requested */
+        if (prepared && finish(&s, &prepared) != 0) {
             sp_runtime_release(b);
             break;
         }
+        if (sp_runtime_prepare(rt, b) != 0) break; /* stop requested */
         prepared = b;
         cur = !cur;
     }
-    if (prepared && s.rc == SP_EXIT_OK) finish(&s, prepared);
+    if (prepared && s.rc == SP_EXIT_OK) finish(&s, &prepared);
     /* the input has ended: the stage's own work (a poller) until it is done */
     while (!sp_stop_requested && s.rc == SP_EXIT_OK && rt->def->tick) {
         int busy = sp_runtime_tick(rt, emit, &s);
@@ -273,7 +261,9 @@ int sp_run_stdio(sp_runtime *rt) {
         s.rc = SP_EXIT_UNAVAILABLE;
     }
 done:
-    for (i = 0; i < 2; i++) free(in.bufs[i]), free(items[i]);
+    free(in.buf);
+    free(in.spare);
+    for (i = 0; i < 2; i++) free(items[i]);
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i] && fflush(s.outs[i]) != 0 && s.rc == SP_EXIT_OK) s.rc = SP_EXIT_UNAVAILABLE;
     for (i = 1; i < rt->cfg.n_outputs; i++)

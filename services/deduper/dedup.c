@@ -55,14 +55,13 @@ typedef struct story {
     size_t cuts[2][2];    /* the input's own canonical_url and dedup members, to drop */
     int n_cuts;
     size_t close;         /* where the input's closing brace is */
-    int done;             /* transformed */
 } story;
 
 /* A batch of stories: described (dedup_checked), decided (dedup_prepare),
  * then transformed. */
 typedef struct batch {
     story v[SP_BATCH_MAX];
-    size_t n, next;       /* its stories; the next to transform */
+    size_t n, next;       /* its stories; the next to transform (the runtime goes in order) */
     uint32_t number;      /* the store's number for it, once decided */
 } batch;
 
@@ -283,11 +282,19 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     return 0;
 }
 
-/* 1 when every story of b was transformed (and so emitted, if it was to
- * be). */
+/* 1 when every story of b that was decided was transformed (and so
+ * emitted, if it was to be): none is left past b->next. */
 static int all_done(const batch *b) {
-    for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].valid && !b->v[i].done) return 0;
+    for (size_t i = b->next; i < b->n; i++)
+        if (b->v[i].valid) return 0;
+    return 1;
+}
+
+/* The batch decided last told to the store as emitted, if all of it is
+ * out: 1; else 0. */
+static int note_emitted(dedup *d) {
+    if (d->last == NULL || !all_done(d->last)) return 0;
+    store_emitted(d->store, d->last->number);
     return 1;
 }
 
@@ -296,8 +303,7 @@ static int all_done(const batch *b) {
  * batches before it. */
 static void settle(dedup *d) {
     if (d->last == NULL) return;
-    if (!all_done(d->last)) store_incomplete(d->store);
-    else store_emitted(d->store, d->last->number);
+    if (!note_emitted(d)) store_incomplete(d->store);
     forget_batch(d->last);
     d->last = NULL;
 }
@@ -445,15 +451,14 @@ static void emit(dedup *d, const sp_input *in, const story *s, sp_outbox *out) {
 sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {
     dedup *d = state;
     story *s;
-    (void)msg;
     batch *b = d->last;
+    (void)msg;
     /* the runtime hands over the inputs prepare saw, in their order */
     if (b == NULL || b->next >= b->n || b->v[b->next].data != in->data) {
         sp_fail_set(fail, "transform_failed", "a story the batch did not prepare");
         return SP_REJECT;
     }
     s = &b->v[b->next++];
-    s->done = 1;
     if (!s->valid) {
         *fail = s->fail;
         return SP_REJECT;
@@ -468,7 +473,7 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
  * with the batches before it. */
 void dedup_committed(void *state) {
     dedup *d = state;
-    if (d->last && all_done(d->last)) store_emitted(d->store, d->last->number);
+    note_emitted(d);
     store_committed(d->store);
 }
 

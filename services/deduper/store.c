@@ -101,7 +101,7 @@ struct store {
     int open;   /* a batch is under way: store_begin went through, store_finish not yet */
     uint32_t writer, batch;
     uint32_t emitted;         /* this writer's last batch all emitted */
-    uint32_t confirmed;       /* this writer's last committed batch (at most emitted) */
+    uint32_t confirmed;       /* this writer's last batch queued to be confirmed (at most emitted) */
     writer_batch to_confirm[4], others[WRITERS];
     int n_to_confirm, n_others;
     near_index near;
@@ -949,10 +949,15 @@ static int send_confirms(store *s) {
     return rc;
 }
 
-int store_committed(store *s) {
+/* What this writer emitted and has not queued to be confirmed yet, queued. */
+static void queue_emitted(store *s) {
     if (s->emitted > s->confirmed && s->n_to_confirm < 4)
         s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
     s->confirmed = s->emitted;
+}
+
+int store_committed(store *s) {
+    queue_emitted(s);
     /* with a batch under way, its claims' replies come first: store_finish
      * sends them */
     if (s->n_to_confirm == 0 || s->open) return 0;
@@ -976,8 +981,6 @@ void store_aborted(store *s) {
 }
 
 void store_incomplete(store *s) {
-    /* the batches before it, emitted, confirmed by the next commit */
-    if (s->emitted > s->confirmed && s->n_to_confirm < 4)
-        s->to_confirm[s->n_to_confirm++] = (writer_batch){s->writer, s->emitted};
+    queue_emitted(s); /* the batches before it, confirmed by the next commit */
     change_writer(s);
 }
