@@ -81,9 +81,6 @@ const sp_member *sp_members_get(const sp_members *m, const char *key);
  * one key each. Start *next at 0. In a message with duplicate keys (which
  * sp_json_scan() refuses) which of them it finds depends on *next. */
 const sp_member *sp_members_next(const sp_members *m, const char *key, size_t *next);
-/* sp_members_next() with the key's length given (an inline caller's
- * strlen of a literal costs nothing). */
-const sp_member *sp_members_nextn(const sp_members *m, const char *key, size_t len, size_t *next);
 /* The decoded bytes of the string value buf[start..end) (as sp_member gives
  * it, quotes included) into *out, grown as needed (*cap its size); returns
  * the decoded length. *out is NUL-terminated. */

@@ -169,7 +169,7 @@ void dedup_fini(void *state) {
 /* The story's string member `name`, or NULL when it is absent or not a
  * string. Looked up in the order the stories have them (d->member_next). */
 static const sp_member *text_member(dedup *d, const char *name) {
-    const sp_member *m = sp_members_nextn(d->members, name, strlen(name), &d->member_next);
+    const sp_member *m = sp_members_next(d->members, name, &d->member_next);
     return m && m->type == 's' ? m : NULL;
 }
 

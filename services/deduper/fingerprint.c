@@ -16,8 +16,8 @@
  *     version 2, see word_hash()), without a branch on its length up to 16
  *     bytes, and so is the shingle it closes;
  *   - the shingles' bits are counted 64 at a time, not 64 steps a
- *     shingle: with AVX2 in 64 byte counters, else with a carry-save
- *     adder and packed byte counters. */
+ *     shingle, with a carry-save adder and packed byte counters (with
+ *     AVX2, on four shingles at a time). */
 #include "fingerprint.h"
 
 #include <string.h>
@@ -227,8 +227,9 @@ static void copy16(char *to, const char *from, size_t n) {
  * Each word is hashed as it ends and closes a shingle with the word before
  * it; the shingles' hashes are kept, and their bits counted BATCH at a
  * time (and at the end). */
-#define BATCH 256
-_Static_assert(BATCH % 16 == 0 && BATCH <= 4080, "count_bits() takes 16 hashes at a time, at most 4080");
+#define BATCH 1024
+_Static_assert(BATCH % 64 == 0 && BATCH <= 4032,
+               "count_bits() takes 16 hashes at a time, at most 4080; count_bits_avx2() 64, at most 4032");
 
 typedef struct words {
     uint64_t sh[BATCH]; /* shingle hashes whose bits are not counted yet */
@@ -237,7 +238,6 @@ typedef struct words {
     uint64_t last;      /* hash of the last of them */
     size_t ones[64];
     size_t shingles;
-    int count_only;     /* only the text is wanted: the words are counted, not hashed */
 } words;
 
 /* The word and shingle hashes (SimHash version 2).
@@ -369,58 +369,119 @@ static void count_bits(words *w, const uint64_t *h, unsigned n) {
 }
 
 #ifdef SP_AVX2
-/* count_bits() with AVX2, any n: 64 byte counters in two vectors, byte i
- * counting bit i. A hash is put in every 8-byte lane, its byte i / 8
- * picked for byte i (vpshufb, within each 16-byte half, where the hash is
- * twice), and bit i % 8 of that tested: a byte of all ones (-1) where it is
- * set, subtracted from the counters. 9 instructions a hash, where the adder
- * tree takes about 20; the counters are added to ones[] every 255 hashes,
- * before a byte can overflow. */
-__attribute__((target("avx2"))) static void count_bits_avx2(words *w, const uint64_t *h, unsigned n) {
-    const __m256i pick_low = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
-                                              3, 3, 3, 3, 3, 3, 3, 3);
-    const __m256i pick_high = _mm256_add_epi8(pick_low, _mm256_set1_epi8(4));
-    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    for (unsigned from = 0; from < n; from += 255) {
-        unsigned to = n - from > 255 ? from + 255 : n;
-        __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
-        unsigned char count[64];
-        for (unsigned k = from; k < to; k++) {
-            __m256i x = _mm256_set1_epi64x((long long)h[k]);
-            low = _mm256_sub_epi8(low, _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(x, pick_low), bit), bit));
-            high = _mm256_sub_epi8(high, _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(x, pick_high), bit), bit));
-        }
-        _mm256_storeu_si256((__m256i *)(void *)count, low);
-        _mm256_storeu_si256((__m256i *)(void *)(count + 32), high);
-        for (int b = 0; b < 64; b++) w->ones[b] += count[b];
+/* A carry-save adder on 256 bits: csa() for four 64-bit words at once. */
+__attribute__((target("avx2"))) static inline __m256i csa256(__m256i a, __m256i b, __m256i c, __m256i *carry) {
+    __m256i u = _mm256_xor_si256(a, b);
+    *carry = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(u, c));
+    return _mm256_xor_si256(u, c);
+}
+
+/* The bytes of x that count bit j of each of its bytes: byte i of each
+ * 64-bit lane is bit 8i + j of that lane, as 0 or 1, shifted left by
+ * `weight` (at most 4: no byte carries into the next). */
+__attribute__((target("avx2"))) static inline __m256i bits_at(__m256i x, int j, int weight) {
+    __m256i b = _mm256_and_si256(_mm256_srli_epi64(x, j), _mm256_set1_epi8(1));
+    return weight ? _mm256_slli_epi64(b, weight) : b;
+}
+
+/* The sum of x's four 64-bit lanes, byte by byte (no byte may carry), as
+ * eight 16-bit numbers. */
+__attribute__((target("avx2"))) static inline __m128i lanes_sum(__m256i x) {
+    x = _mm256_add_epi8(x, _mm256_permute4x64_epi64(x, 0x4E)); /* lanes 0+2, 1+3 */
+    x = _mm256_add_epi8(x, _mm256_shuffle_epi32(x, 0x4E));     /* and those two */
+    return _mm_cvtepu8_epi16(_mm256_castsi256_si128(x));
+}
+
+/* ones[8i + j] += element i of count[j], for all 64: the 8 by 8 matrix
+ * of 16-bit counts transposed (pairs of rows interleaved by 16, 32, then
+ * 64 bits), so that each row adds to 8 counters side by side. */
+__attribute__((target("avx2"))) static void add_transposed(size_t ones[64], const __m128i count[8]) {
+    __m128i a[8], b[8];
+    for (int k = 0; k < 4; k++) {
+        a[k] = _mm_unpacklo_epi16(count[2 * k], count[2 * k + 1]);     /* rows 2k, 2k+1: elements 0-3 */
+        a[k + 4] = _mm_unpackhi_epi16(count[2 * k], count[2 * k + 1]); /* elements 4-7 */
     }
+    for (int k = 0; k < 2; k++)
+        for (int h = 0; h < 2; h++) {
+            /* rows 4k to 4k+3: elements 4h, 4h+1 (b[4h + k]) and 4h+2, 4h+3 (b[4h + 2 + k]) */
+            b[4 * h + k] = _mm_unpacklo_epi32(a[4 * h + 2 * k], a[4 * h + 2 * k + 1]);
+            b[4 * h + 2 + k] = _mm_unpackhi_epi32(a[4 * h + 2 * k], a[4 * h + 2 * k + 1]);
+        }
+    for (int i = 0; i < 8; i++) {
+        /* element i of every row: rows 0-3 from b[i / 2 * 2], rows 4-7 from b[i / 2 * 2 + 1] */
+        __m128i lo = b[i / 2 * 2], hi = b[i / 2 * 2 + 1];
+        __m128i row = i % 2 ? _mm_unpackhi_epi64(lo, hi) : _mm_unpacklo_epi64(lo, hi);
+        for (int q = 0; q < 2; q++) {
+            __m256i *at = (__m256i *)(void *)(ones + 8 * i + 4 * q);
+            __m256i add = _mm256_cvtepu16_epi64(q ? _mm_srli_si128(row, 8) : row);
+            _mm256_storeu_si256(at, _mm256_add_epi64(_mm256_loadu_si256(at), add));
+        }
+    }
+}
+
+/* count_bits() with AVX2: the same adder tree on four hashes at a time,
+ * each 64-bit lane of a vector adding up its own quarter of the hashes
+ * (the hashes k with k % 4 the lane). n is a multiple of 64, at most 4032.
+ * About 1.6 instructions a hash, where counting each hash in 64 byte
+ * counters took 9; then once a call, the lanes are added up:
+ *   - ones, twos, fours and eights, with their weights 1, 2, 4 and 8, into
+ *     byte counters (at most 15 a lane, 60 for the four);
+ *   - the sixteens, counted in byte counters like count_bits()' lane[j]
+ *     (one a lane every 64 hashes: at most 63 a lane, 252 for the four). */
+__attribute__((target("avx2"))) static void count_bits_avx2(words *w, const uint64_t *h, unsigned n) {
+    __m256i ones = _mm256_setzero_si256(), twos = ones, fours = ones, eights = ones, lane[8];
+    for (int j = 0; j < 8; j++) lane[j] = _mm256_setzero_si256();
+    for (unsigned k = 0; k < n; k += 64) {
+        __m256i v[16], twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
+        for (int i = 0; i < 16; i++) v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(h + k + 4 * i));
+        for (int half = 0; half < 2; half++) {
+            const __m256i *x = v + 8 * half;
+            ones = csa256(ones, x[0], x[1], &twos_a);
+            ones = csa256(ones, x[2], x[3], &twos_b);
+            twos = csa256(twos, twos_a, twos_b, &fours_a);
+            ones = csa256(ones, x[4], x[5], &twos_a);
+            ones = csa256(ones, x[6], x[7], &twos_b);
+            twos = csa256(twos, twos_a, twos_b, &fours_b);
+            fours = csa256(fours, fours_a, fours_b, half ? &eights_b : &eights_a);
+        }
+        eights = csa256(eights, eights_a, eights_b, &sixteens);
+        for (int j = 0; j < 8; j++) lane[j] = _mm256_add_epi8(lane[j], bits_at(sixteens, j, 0));
+    }
+    __m128i count[8]; /* count[j]: 16-bit element i counts bit 8i + j */
+    for (int j = 0; j < 8; j++) {
+        __m256i low = _mm256_add_epi8(_mm256_add_epi8(bits_at(ones, j, 0), bits_at(twos, j, 1)),
+                                      _mm256_add_epi8(bits_at(fours, j, 2), bits_at(eights, j, 3)));
+        count[j] = _mm_add_epi16(lanes_sum(low), _mm_slli_epi16(lanes_sum(lane[j]), 4));
+    }
+    add_transposed(w->ones, count);
 }
 #endif
 
-/* count_bits() of the pending hashes, which it takes 16 at a time: padded
- * with hashes of 0, which count no bits. */
-static void count_padded(words *w) {
-    unsigned padded = (w->pending + 15) / 16 * 16;
+/* The pending hashes padded with hashes of 0 (which count no bits) to a
+ * multiple of unit; how many that makes. */
+static unsigned pad_pending(words *w, unsigned unit) {
+    unsigned padded = (w->pending + unit - 1) / unit * unit;
     memset(w->sh + w->pending, 0, (padded - w->pending) * sizeof *w->sh);
-    count_bits(w, w->sh, padded);
+    return padded;
 }
 
 /* Count the bits of the shingles not counted yet. */
 static void count_pending(words *w) {
 #ifdef SP_AVX2
-    if (sp_avx2()) count_bits_avx2(w, w->sh, w->pending);
-    else count_padded(w);
+    if (sp_avx2()) count_bits_avx2(w, w->sh, pad_pending(w, 64));
+    else count_bits(w, w->sh, pad_pending(w, 16));
 #else
-    count_padded(w);
+    count_bits(w, w->sh, pad_pending(w, 16));
 #endif
     w->shingles += w->pending;
     w->pending = 0;
 }
 
-/* A word ended: at[0..n) in the normalised text. Inline: it runs for every
- * word, and is small but for the call of count_pending(). */
-static inline void add_word(words *w, const char *at, size_t n) {
-    if (w->count_only) {
+/* A word ended: at[0..n) in the normalised text; count_only: it is
+ * counted, not hashed. Inline: it runs for every word, and is small but for
+ * the call of count_pending(). */
+static inline void add_word(words *w, const char *at, size_t n, int count_only) {
+    if (count_only) {
         w->n++;
         return;
     }
@@ -447,10 +508,14 @@ static uint64_t simhash(const words *w) {
 static size_t out_bound(size_t len) { return len <= (SIZE_MAX - 32) / 2 ? 2 * len + 32 : SIZE_MAX; }
 
 /* Normalise text[0..len) into out (out_bound(len) bytes), hash its words
- * and count its shingles into *w; returns how many bytes it wrote. Every
- * word is written with a space before it, the first too (one test a word
- * fewer): the normalised text is what follows the first byte. */
-static size_t scan(const char *text, size_t len, char *out, words *w) {
+ * and count its shingles into *w (count_only: only count its words);
+ * returns how many bytes it wrote. Every word is written with a space
+ * before it, the first too (one test a word fewer): the normalised text is
+ * what follows the first byte. Always inlined, into the two calls of
+ * normalise() that give count_only as a constant: the test for it leaves
+ * the loop over the words. */
+__attribute__((always_inline)) static inline size_t scan(const char *text, size_t len, char *out, words *w,
+                                                         int count_only) {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     char *o = out;
     char *word = NULL; /* start of the word being written, NULL between words */
@@ -473,7 +538,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
                     o += to;
                     if (to == b.n) continue;
                 }
-                add_word(w, word, (size_t)(o - word));
+                add_word(w, word, (size_t)(o - word), count_only);
                 word = NULL;
             }
             while (starts) {
@@ -485,7 +550,7 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
                 copy16(o, b.low + from, to - from);
                 o += to - from;
                 if (to == b.n) break; /* the word may go on past the block */
-                add_word(w, word, (size_t)(o - word));
+                add_word(w, word, (size_t)(o - word), count_only);
                 word = NULL;
             }
             continue;
@@ -494,13 +559,13 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
         uint32_t c = decode(p, end, &k);
         p += k;
         if (is_white(c) || is_punct(c) || is_cjk(c)) {
-            if (word) add_word(w, word, (size_t)(o - word));
+            if (word) add_word(w, word, (size_t)(o - word), count_only);
             word = NULL;
             if (!is_cjk(c)) continue;
             /* an ideograph is a word of its own */
             *o++ = ' ';
             size_t u = sp_utf8_encode(c, o);
-            add_word(w, o, u);
+            add_word(w, o, u, count_only);
             o += u;
             continue;
         }
@@ -510,8 +575,8 @@ static size_t scan(const char *text, size_t len, char *out, words *w) {
         }
         o += sp_utf8_encode(lower(c), o);
     }
-    if (word) add_word(w, word, (size_t)(o - word));
-    if (!w->count_only) count_pending(w);
+    if (word) add_word(w, word, (size_t)(o - word), count_only);
+    if (!count_only) count_pending(w);
     return (size_t)(o - out);
 }
 
@@ -531,8 +596,7 @@ static size_t normalise(const char *text, size_t len, int count_only, char *loca
     w->pending = 0;
     w->n = 0;
     w->last = 0;
-    w->count_only = count_only;
-    n = scan(text, len, *buf, w);
+    n = count_only ? scan(text, len, *buf, w, 1) : scan(text, len, *buf, w, 0);
     *at = n ? *buf + 1 : *buf; /* past the space before the first word */
     return n ? n - 1 : 0;
 }

@@ -249,10 +249,19 @@ static size_t claim_key(const store *s, int claim, const item *it, char *key, ch
     return sp_seen_key(key, s->o.prefix, KINDS[claim], h, s->o.bucket_bits, field);
 }
 
-/* "*N\r\n" or "$N\r\n" at p; its length. */
+/* "*N\r\n" or "$N\r\n" at p; its length. N below 100 (every header of a
+ * claim) without the loop. */
 static size_t resp_header(char *p, char kind, size_t n) {
     char digits[24];
     size_t k = 0, len = 0;
+    if (n < 100) {
+        p[len++] = kind;
+        if (n >= 10) p[len++] = (char)('0' + n / 10);
+        p[len++] = (char)('0' + n % 10);
+        p[len++] = '\r';
+        p[len++] = '\n';
+        return len;
+    }
     do digits[k++] = (char)('0' + n % 10); while ((n /= 10) > 0);
     p[len++] = kind;
     while (k > 0) p[len++] = digits[--k];

@@ -242,15 +242,16 @@ static void test_values(void **state) {
     assert_true(f.exact == sp_hash64("", 0));
 }
 
-/* fingerprint.c counts the shingles' bits 16 at a time, across batches of
- * 256 words: the same SimHash as counting them one by one, for every word
- * count from 2 to 600 (every remainder of 16 and of 256). */
+/* fingerprint.c counts the shingles' bits 16 at a time (64 with AVX2),
+ * across batches of 1024 shingles: the same SimHash as counting them one
+ * by one, for every word count from 2 to 2200 (every remainder of 64 and of
+ * 1024, two batches and more). Run on both paths. */
 static void test_counts(void **state) {
-    char *text = malloc(8192);
+    char *text = malloc(16384);
     size_t n = 0;
     fp_text f;
     (void)state;
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 2200; i++) {
         n += (size_t)sprintf(text + n, "%sw%d", i ? " " : "", i * 7919 % 613);
         if (i == 0) continue;
         fp_compute(text, n, &f);
@@ -401,6 +402,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_long_and_mixed, sse2_only, any_path),
         cmocka_unit_test_setup_teardown(test_cut_off, sse2_only, any_path),
         cmocka_unit_test_setup_teardown(test_values, sse2_only, any_path),
+        cmocka_unit_test_setup_teardown(test_counts, sse2_only, any_path),
         cmocka_unit_test(test_normalise),
         cmocka_unit_test(test_ascii_bytes),
         cmocka_unit_test(test_long_and_mixed),
