@@ -70,11 +70,16 @@ size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(vo
  * (the prepare hook, retried while transient: 0, or -1 when a stop came
  * first, the batch released), transform (each input transformed and
  * emitted: the number done).
+ * Check takes the inputs items[b->n .. n): a mode may check a batch as it
+ * reads it, a few inputs a call, while their bytes are still in the
+ * processor's cache (b holds none before the first: a batch released has
+ * none); `most` is how many the batch can have in all, or n when n is all
+ * (the checked hook's n).
  * A mode may overlap two batches: check the next, then transform this one,
  * then prepare the next (the deduper's Redis round trips then go on while
  * this one's outputs are made and written). sp_runtime_release frees what
  * a batch holds (transform does, at its end). */
-void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n);
+void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n, size_t most);
 int sp_runtime_prepare(sp_runtime *rt, sp_batch *b);
 size_t sp_runtime_transform(sp_runtime *rt, sp_batch *b, int (*emit)(void *arg, sp_item *item), void *arg);
 void sp_runtime_release(sp_batch *b);

@@ -186,13 +186,13 @@ static json_t *parse(sp_runtime *rt, sp_batch *b, size_t i, sp_fail *fail) {
     return sp_envelope_parse(it->buf, it->len, rt->cfg.max_message_bytes, fail);
 }
 
-void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n) {
+void sp_runtime_check(sp_runtime *rt, sp_batch *b, sp_item *items, size_t n, size_t most) {
     b->items = items;
-    b->n = n > SP_BATCH_MAX ? SP_BATCH_MAX : n;
-    for (size_t i = 0; i < b->n; i++) {
+    if (n > SP_BATCH_MAX) n = SP_BATCH_MAX;
+    for (size_t i = b->n; i < n; i = ++b->n) {
         b->msgs[i] = parse(rt, b, i, &b->fails[i]);
         b->ins[i] = b->msgs[i] ? &items[i].in : NULL;
-        if (b->ins[i] && rt->def->checked) rt->def->checked(rt->state, b->msgs[i], b->ins[i], b->n);
+        if (b->ins[i] && rt->def->checked) rt->def->checked(rt->state, b->msgs[i], b->ins[i], most);
     }
 }
 
@@ -247,7 +247,7 @@ out:
 size_t sp_runtime_batch(sp_runtime *rt, sp_item *items, size_t n, int (*emit)(void *arg, sp_item *item),
                         void *arg) {
     sp_batch *b = rt->batches[0];
-    sp_runtime_check(rt, b, items, n);
+    sp_runtime_check(rt, b, items, n, n);
     return sp_runtime_prepare(rt, b) == 0 ? sp_runtime_transform(rt, b, emit, arg) : 0;
 }
 

@@ -139,7 +139,9 @@ typedef struct sp_stage_def {
     /* Optional, with prepare: input `in` of a batch of n passed its check
      * (msg its DOM, or json_null() for a raw stage), called for each such
      * input in order as soon as it is checked, before the next is; prepare
-     * then gets the whole batch. What prepare would start for the input
+     * then gets the whole batch. In --stdio, which checks a batch's inputs
+     * as it reads them, n is the most the batch can have (SP_BATCH_MAX):
+     * it may end before. What prepare would start for the input
      * can start here, so that a dependency works on it while the next
      * inputs are checked (the deduper sends its Redis claims). Not called
      * again when prepare is retried. In --stdio two batches overlap: a

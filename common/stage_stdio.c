@@ -210,11 +210,12 @@ int sp_run_stdio(sp_runtime *rt) {
     for (i = 0; i < rt->cfg.n_outputs; i++)
         if (s.outs[i]) setvbuf(s.outs[i], out_buffers[i], _IOFBF, sizeof out_buffers[i]);
     atomic_store(&sp_stats.ready, 1);
-    /* Two batches overlap: the next is read and checked (sp_runtime_check;
-     * its checked hook sends the deduper's claims to Redis) before the one
-     * prepared last is transformed and written, and is prepared after that.
-     * When the next one's first line is not there to read yet, the one
-     * prepared is finished first: its outputs do not wait for input. */
+    /* Two batches overlap: the next is read and checked, a line at a time
+     * (sp_runtime_check; its checked hook sends the deduper's claims to
+     * Redis), before the one prepared last is transformed and written, and
+     * is prepared after that. When the next one's first line is not there
+     * to read yet, the one prepared is finished first: its outputs do not
+     * wait for input. */
     while (!sp_stop_requested && !eof && s.rc == SP_EXIT_OK) {
         size_t n = 0, bytes = 0;
         sp_batch *b = rt->batches[cur];
@@ -236,11 +237,12 @@ int sp_run_stdio(sp_runtime *rt) {
             if (len == 0) continue; /* blank lines separate nothing in JSON Lines */
             bytes += len;
             items[cur][n] = (sp_item){line, len, NULL, 0, {NULL, -1, -1, lineno, line, len, NULL, 0, NULL}, NULL};
-            n++;
+            /* checked now, while its bytes are in the cache from the read:
+             * after the whole batch (4 MB and more), they were not */
+            sp_runtime_check(rt, b, items[cur], ++n, SP_BATCH_MAX);
         }
         if (n == 0) continue;
         batch_read = 1; /* the next begins in the other buffer */
-        sp_runtime_check(rt, b, items[cur], n);
         if (prepared && finish(&s, &prepared) != 0) {
             sp_runtime_release(b);
             break;
