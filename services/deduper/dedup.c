@@ -46,8 +46,7 @@ dedup_options dedup_opts = {"redis://127.0.0.1:6379/0", "sp:", "90", "6", "4", "
 /* One story of the batch prepare decided. */
 typedef struct story {
     const char *data;     /* the input's bytes: how the transform finds it */
-    int valid;            /* described and decided; else `fail` says why not */
-    sp_fail fail;
+    int valid;            /* described and decided; else the batch's fails[] says why not */
     store_story st;
     store_decision dec;
     char id[17];
@@ -61,6 +60,10 @@ typedef struct story {
  * then transformed. */
 typedef struct batch {
     story v[SP_BATCH_MAX];
+    /* why v[i] is not valid: apart from the stories, as few are, so that
+     * the 560 bytes of each are neither cleared nor brought into the cache
+     * a story */
+    sp_fail fails[SP_BATCH_MAX];
     size_t n, next;       /* its stories; the next to transform (the runtime goes in order) */
     uint32_t number;      /* the store's number for it, once decided */
 } batch;
@@ -231,7 +234,7 @@ static void find_cuts(const sp_members *m, const sp_input *in, story *s) {
 }
 
 /* What the story is compared by; -1 (fail set) if it is not a story we can decide. */
-static int describe(dedup *d, const sp_input *in, story *s) {
+static int describe(dedup *d, const sp_input *in, story *s, sp_fail *fail) {
     const char *v;
     size_t len = 0;
     fp_text fp;
@@ -240,10 +243,10 @@ static int describe(dedup *d, const sp_input *in, story *s) {
     /* found by the runtime's envelope check as it checked the bytes (the
      * deduper is a raw stage), for an input that is an object */
     if ((d->members = in->members) == NULL) {
-        sp_fail_set(&s->fail, "not_object", "the story is not a JSON object");
+        sp_fail_set(fail, "not_object", "the story is not a JSON object");
         return -1;
     }
-    if (sp_check_story_members(d->members, &s->fail) != 0) return -1;
+    if (sp_check_story_members(d->members, fail) != 0) return -1;
     find_cuts(d->members, in, s);
     d->member_next = 0;
     const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
@@ -251,7 +254,7 @@ static int describe(dedup *d, const sp_input *in, story *s) {
                     *url = text_member(d, "url"), *given = text_member(d, "canonical_url");
     v = text_of(d, in->data, id, &len);
     if (v == NULL || len != 16 || sp_seen_story_bytes(v, st->id) != 0) {
-        sp_fail_set(&s->fail, "invalid_value", "story_id is not 16 lowercase hex digits");
+        sp_fail_set(fail, "invalid_value", "story_id is not 16 lowercase hex digits");
         return -1;
     }
     memcpy(s->id, v, 17);
@@ -337,7 +340,7 @@ void dedup_checked(void *state, json_t *msg, const sp_input *in, size_t n) {
     s = &d->now->v[d->now->n++];
     memset(s, 0, sizeof *s);
     s->data = in->data;
-    if (describe(d, in, s) != 0) return;
+    if (describe(d, in, s, &d->now->fails[d->now->n - 1]) != 0) return;
     s->valid = 1;
     if (d->sending) store_add(d->store, &s->st);
 }
@@ -460,7 +463,7 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
     }
     s = &b->v[b->next++];
     if (!s->valid) {
-        *fail = s->fail;
+        *fail = b->fails[b->next - 1];
         return SP_REJECT;
     }
     if (s->dec.emit) emit(d, in, s, out);
