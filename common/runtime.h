@@ -25,7 +25,8 @@ typedef struct sp_runtime {
      * and a dead letter keeps only as much of the original as fits. */
     size_t max_output_bytes;
     /* what the runtime keeps of two batches (sp_batch), so that a mode can
-     * overlap them (--stdio) */
+     * overlap them (--stdio; Kafka mode has only the first, the second
+     * NULL) */
     struct sp_batch *batches[2];
 } sp_runtime;
 

@@ -339,7 +339,8 @@ int sp_stage_main(const sp_stage_def *def, int argc, char **argv) {
                          rt.cfg.metrics_addr, rt.cfg.metrics_port) != 0) {
         rc = SP_EXIT_CONFIG;
     } else {
-        for (int k = 0; k < 2; k++) rt.batches[k] = batch_new(def->raw);
+        /* the second only where two batches overlap (--stdio) */
+        for (int k = 0; k < (rt.cfg.stdio ? 2 : 1); k++) rt.batches[k] = batch_new(def->raw);
         rc = rt.cfg.stdio ? sp_run_stdio(&rt) : sp_run_kafka(&rt);
     }
     sp_metrics_stop();
