@@ -376,6 +376,21 @@ __attribute__((target("avx2"))) static inline __m256i csa256(__m256i a, __m256i 
     return _mm256_xor_si256(u, c);
 }
 
+/* add8() on vectors: x[0..8) added to the running counts; the carry out,
+ * worth 8. */
+__attribute__((target("avx2"))) static inline __m256i add8_256(__m256i *ones, __m256i *twos, __m256i *fours,
+                                                               const __m256i *x) {
+    __m256i twos_a, twos_b, fours_a, fours_b, eights;
+    *ones = csa256(*ones, x[0], x[1], &twos_a);
+    *ones = csa256(*ones, x[2], x[3], &twos_b);
+    *twos = csa256(*twos, twos_a, twos_b, &fours_a);
+    *ones = csa256(*ones, x[4], x[5], &twos_a);
+    *ones = csa256(*ones, x[6], x[7], &twos_b);
+    *twos = csa256(*twos, twos_a, twos_b, &fours_b);
+    *fours = csa256(*fours, fours_a, fours_b, &eights);
+    return eights;
+}
+
 /* The bytes of x that count bit j of each of its bytes: byte i of each
  * 64-bit lane is bit 8i + j of that lane, as 0 or 1, shifted left by
  * `weight` (at most 4: no byte carries into the next). */
@@ -432,18 +447,9 @@ __attribute__((target("avx2"))) static void count_bits_avx2(words *w, const uint
     __m256i ones = _mm256_setzero_si256(), twos = ones, fours = ones, eights = ones, lane[8];
     for (int j = 0; j < 8; j++) lane[j] = _mm256_setzero_si256();
     for (unsigned k = 0; k < n; k += 64) {
-        __m256i v[16], twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
+        __m256i v[16], sixteens;
         for (int i = 0; i < 16; i++) v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(h + k + 4 * i));
-        for (int half = 0; half < 2; half++) {
-            const __m256i *x = v + 8 * half;
-            ones = csa256(ones, x[0], x[1], &twos_a);
-            ones = csa256(ones, x[2], x[3], &twos_b);
-            twos = csa256(twos, twos_a, twos_b, &fours_a);
-            ones = csa256(ones, x[4], x[5], &twos_a);
-            ones = csa256(ones, x[6], x[7], &twos_b);
-            twos = csa256(twos, twos_a, twos_b, &fours_b);
-            fours = csa256(fours, fours_a, fours_b, half ? &eights_b : &eights_a);
-        }
+        __m256i eights_a = add8_256(&ones, &twos, &fours, v), eights_b = add8_256(&ones, &twos, &fours, v + 8);
         eights = csa256(eights, eights_a, eights_b, &sixteens);
         for (int j = 0; j < 8; j++) lane[j] = _mm256_add_epi8(lane[j], bits_at(sixteens, j, 0));
     }
