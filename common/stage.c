@@ -173,10 +173,14 @@ static int retry_wait(sp_runtime *rt, int64_t *backoff, const sp_fail *fail, con
     return sp_stop_requested ? -1 : 0;
 }
 
+/* No failure: reason and detail empty. Not all 560 bytes cleared, as
+ * for each input of a batch that would be. */
+static void fail_clear(sp_fail *f) { f->reason[0] = f->detail[0] = '\0'; }
+
 /* Check input i of batch b (and parse it, unless the stage is raw). */
 static json_t *parse(sp_runtime *rt, sp_batch *b, size_t i, sp_fail *fail) {
     sp_item *it = &b->items[i];
-    fail->reason[0] = fail->detail[0] = '\0'; /* not all 560 bytes: one a message */
+    fail_clear(fail);
     atomic_fetch_add(&sp_stats.consumed, 1);
     if (rt->def->raw) { /* the transform reads the bytes: check them, note the members, build nothing */
         if (sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, &b->members[i], fail) != 0) return NULL;
@@ -222,7 +226,7 @@ size_t sp_runtime_transform(sp_runtime *rt, sp_batch *b, int (*emit)(void *arg, 
         sp_result r = SP_REJECT;
         int64_t backoff = 100;
         if (b->msgs[done] == NULL) fail = b->fails[done]; /* why its check failed */
-        else fail.reason[0] = fail.detail[0] = '\0';
+        else fail_clear(&fail);
         while (b->msgs[done]) {
             r = rt->def->transform(rt->state, rt->def->raw ? NULL : b->msgs[done], &it->in, &rt->out, &fail);
             if (r != SP_TRANSIENT) break;
