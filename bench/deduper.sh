@@ -49,11 +49,23 @@
 # best deduper round over the best SET NX round, measured minutes apart (also
 # shown), said as much about the drift as about the deduper.
 # Outputs: the rounds' unique and duplicates files, and the floor's, go to a
-# directory in /dev/shm (tmpfs) when it has room for 3 times the corpus,
-# else beside the corpus (BENCH_OUT=DIR: in DIR); each round's files are
-# deleted before it starts. Written to a disk, the kernel writing one
-# round's 440 MB back while the next writes its own made rounds up to twice
-# as slow: that measured the disk, not the deduper.
+# directory in /dev/shm (tmpfs) when it has room for 5 times the corpus,
+# and the corpus with them; else they go beside the corpus (BENCH_OUT=DIR:
+# in DIR), and each round's files are deleted before it starts. Written to a
+# disk, the kernel writing one round's 440 MB back while the next writes its
+# own made rounds up to twice as slow: that measured the disk, not the
+# deduper. Read from a disk, the corpus was not all in the page cache at
+# each round (this VM's kernel gives cached file pages back to the host,
+# about 2 MB/s even when idle: 80 MB of the 423 MB were left after some
+# minutes), so a round read part of it from the disk: the same mistake.
+# In /dev/shm the output files are made once, as long as the corpus, and
+# each round writes over them in place (read-write descriptors, the
+# duplicates as --duplicates-file /dev/fd/4), then they are cut to what it
+# wrote: a fresh tmpfs file's pages cost this VM up to 5 times more than
+# pages written again (dd of the 443 MB corpus: 0.19 to 1.2 s into a new
+# file, 0.16 s over an old one), up to 1 s a round that measured the VM's
+# memory, not the deduper; a deduper on Kafka writes into librdkafka's
+# buffers, reused.
 # Memory, after the last round: (used_memory after - used_memory after the
 # FLUSHALL) / stories decided new = bytes per seen story; DBSIZE; then a Lua
 # script run inside Redis (binary-safe: the bucket keys are raw bytes) walks
@@ -134,6 +146,7 @@ pin() { # pin CORE CMD...: CMD on that core, or unpinned when CORE is ""
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/storypipe-bench-deduper.XXXXXX")
 O=$T # where the rounds write their outputs (see "Outputs" above)
+IN_PLACE=0 # 1: over files made once, in /dev/shm
 cleanup() {
   "$ROOT/scripts/redis.sh" stop "$T/redis" >/dev/null 2>&1 || true
   if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $T${O:+ $O}"; else rm -rf "$T"; [ "$O" = "$T" ] || rm -rf "$O"; fi
@@ -153,8 +166,11 @@ while read -r k v; do C[$k]=$v; done < <("$PYTHON" "$ROOT/bench/dedup_corpus.py"
                                         --out "$T/corpus.jsonl" --truth "$T/truth.txt" --stories "$N" --seed "$SEED") || die "dedup_corpus.py failed"
 CORPUS=$T/corpus.jsonl
 if [ -z "${BENCH_OUT:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
-   [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt $((3 * $(wc -c <"$CORPUS") / 1024)) ]; then
+   [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt $((5 * $(wc -c <"$CORPUS") / 1024)) ]; then
   O=$(mktemp -d /dev/shm/storypipe-bench-deduper.XXXXXX)
+  mv "$CORPUS" "$O/corpus.jsonl" && CORPUS=$O/corpus.jsonl
+  IN_PLACE=1
+  for f in round.unique round.dups floor.out; do cp "$CORPUS" "$O/$f"; done
 elif [ -n "${BENCH_OUT:-}" ]; then
   O=$(mktemp -d "$BENCH_OUT/storypipe-bench-deduper.XXXXXX") || exit 64
 fi
@@ -183,18 +199,30 @@ LP_VAL=$(rcli CONFIG GET hash-max-listpack-value | tail -1)
 echo "deduper bench: $CORES cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(redis-server --version | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(v|malloc)=/) printf "%s ", $i }')(redis-server), load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$CPU_D" ]; then echo "pinned: storypipe-deduper and redis-benchmark on core $CPU_D, redis-server on core $CPU_R (taskset; redis-server's $(taskset -cp "$(cat "$T/redis/redis.pid")" | sed 's/^pid [0-9]*.s //'))"
 else echo "not pinned ($CORES core(s))"; fi
-echo "corpus: $N stories (${C[originals]} originals, ${C[original_no_url]} of them without URL; ${C[url_dups]} URL duplicates; ${C[near_dups]} near duplicates) in ${C[documents]} documents, $BYTES bytes, body words ${C[words_min]}/${C[words_avg]}/${C[words_max]} (min/avg/max); seed $SEED, built from ${C[seed_sentences]} sentences of the ${C[seed_stories]} seed stories; $schema"
+echo "corpus: $N stories (${C[originals]} originals, ${C[original_no_url]} of them without URL; ${C[url_dups]} URL duplicates; ${C[near_dups]} near duplicates) in ${C[documents]} documents, $BYTES bytes, body words ${C[words_min]}/${C[words_avg]}/${C[words_max]} (min/avg/max); seed $SEED, built from ${C[seed_sentences]} sentences of the ${C[seed_stories]} seed stories; $schema; read from $(df -P "$CORPUS" | awk 'NR == 2 { print $1 }')"
 
 # ---------------------------------------------------------------- the deduper
+# open_out FD FILE: FILE on descriptor FD, to be written over in place
+# (IN_PLACE), else emptied; close_out FD FILE: FILE cut to where the writing
+# on FD ended, and FD closed (see "Outputs" above)
+open_out() { if [ "$IN_PLACE" = 1 ]; then eval "exec $1<>\"\$2\""; else eval "exec $1>\"\$2\""; fi; }
+close_out() {
+  truncate -s "$(awk '/^pos:/ { print $2 }' "/proc/$BASHPID/fdinfo/$1")" "$2"
+  eval "exec $1>&-"
+}
 # run_dedup OUT: the corpus through the deduper on core CPU_D; prints
 # "wall cpu rc sys" (seconds, the process's user+system CPU, exit status,
 # its system CPU alone)
 run_dedup() {
   local out=$1 t0 rc=0
   [ -z "$CPU_D" ] || taskset -cp "$CPU_D" "$BASHPID" >/dev/null
+  open_out 3 "$out.unique"
+  open_out 4 "$out.dups"
   t0=$EPOCHREALTIME
-  "$BIN/storypipe-deduper" --stdio --redis "$URL" --duplicates-file "$out.dups" <"$CORPUS" >"$out.unique" 2>"$out.log" || rc=$?
+  "$BIN/storypipe-deduper" --stdio --redis "$URL" --duplicates-file /dev/fd/4 <"$CORPUS" >&3 2>"$out.log" || rc=$?
   local wall; wall=$(calc "$EPOCHREALTIME - $t0" 3)
+  close_out 3 "$out.unique"
+  close_out 4 "$out.dups"
   times >"$out.times"
   local cpu sys
   read -r cpu sys < <(awk 'NR == 2 { split($1, a, "m"); split($2, b, "m"); printf "%.3f %.3f\n", a[1]*60 + a[2] + b[1]*60 + b[2], b[1]*60 + b[2] }' "$out.times")
@@ -221,7 +249,7 @@ for ((r = 1; r <= REPEATS; r++)); do
   rcli CONFIG RESETSTAT >/dev/null
   MEM0=$(info memory used_memory)
   RCPU0=$(rcpu)
-  rm -f "$O"/round.* # a file being written back to disk is slow to overwrite
+  [ "$IN_PLACE" = 1 ] || rm -f "$O"/round.* # a file being written back to disk is slow to overwrite
   read -r wall cpu rc sys < <(run_dedup "$O/round")
   RCPU1=$(rcpu)
   MEM1=$(info memory used_memory)
@@ -259,8 +287,10 @@ echo "  per story: deduper $(calc "$BEST_CPU * 1e6 / $N" 1) µs CPU ($(calc "$BE
 echo "  Redis commands per story: $(sed 's/, $//' <<<"$CMDS" | awk -v n="$N" -F', ' '{ t = 0; for (i = 1; i <= NF; i++) { split($i, a, " "); t += a[2]; printf "%s%s %.3f", (i > 1 ? ", " : ""), a[1], a[2] / n } printf "; all %.2f", t / n }')"
 if [ "${BENCH_FLOOR:-1}" != 0 ] && [ -x "$BIN/storypipe-passthrough" ]; then
   t0=$EPOCHREALTIME
-  pin "$CPU_D" "$BIN/storypipe-passthrough" --stdio <"$CORPUS" >"$O/floor.out" 2>"$O/floor.log" || die "storypipe-passthrough failed"
+  open_out 3 "$O/floor.out"
+  pin "$CPU_D" "$BIN/storypipe-passthrough" --stdio <"$CORPUS" >&3 2>"$O/floor.log" || die "storypipe-passthrough failed"
   fw=$(calc "$EPOCHREALTIME - $t0" 3)
+  close_out 3 "$O/floor.out"
   echo "  floor: storypipe-passthrough (the same raw runtime checking and writing each story, no deduplication): $(calc "$N / $fw" 0) stories/s ($fw s)"
 fi
 

@@ -110,7 +110,10 @@ static void usage(const sp_stage_def *def, FILE *f) {
         "      --max-message-bytes N larger inputs are dead-lettered (too_large)\n"
         "                            [STORYPIPE_MAX_MESSAGE_BYTES, 16777216]\n"
         "      --stdio               run as a filter: JSON Lines on stdin -> stdout, no Kafka\n"
-        "      --dlq-file FILE       --stdio: dead letters go here, not to stderr\n",
+        "      --dlq-file FILE       --stdio: dead letters go here, not to stderr\n"
+        "                            (this and each --OUTPUT-file: a FILE is emptied first;\n"
+        "                            /dev/fd/N is descriptor N as given, written from where it\n"
+        "                            stands, not emptied)\n",
         upper, def->name);
     for (i = 1; i < SP_MAX_OUTPUTS && def->outputs[i]; i++)
         fprintf(f, "      --%s-file FILE%*s--stdio: where %s go (default: dropped, counted)\n",

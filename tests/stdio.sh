@@ -56,6 +56,22 @@ $PY tests/schema_check.py dlq "$T/dlq.jsonl" >/dev/null || fail "dlq schema"
 # original bytes are kept exactly, invalid UTF-8 included
 [ "$(jq -r 'select(.reason=="invalid_utf8") | .original_base64' "$T/dlq.jsonl" | base64 -d | od -An -tx1 | tr -d ' \n' | grep -c ff)" -eq 1 ] || fail "original bytes not kept"
 ok
+# --dlq-file /dev/fd/N: the descriptor as given, not opened again: a file
+# opened read-write is written over from its start and not emptied (what
+# bench/deduper.sh does with its outputs); a descriptor not open: exit 69
+head -c 100000 /dev/zero | tr '\0' '#' > "$T/prefilled"
+rc=0
+"$STORYPIPE_BIN/storypipe-fetcher" --stdio --dlq-file /dev/fd/5 < "$T/mixed.jsonl" 5<>"$T/prefilled" > /dev/null 2>>"$T/fetcher.log" || rc=$?
+[ "$rc" -eq 65 ] || fail "exit code $rc with dead letters on /dev/fd/5, want 65"
+n=$(grep -c '^{' "$T/prefilled" || true)
+[ "$(wc -c < "$T/prefilled")" -eq 100000 ] && [ "$n" -eq 4 ] || fail "/dev/fd/5: $(wc -c < "$T/prefilled") bytes, $n dead letters"
+[ "$(head -4 "$T/prefilled" | jq -r .reason | tr '\n' ' ')" = "invalid_json not_object invalid_utf8 unknown_schema_version " ] ||
+  fail "/dev/fd/5: dead letters not written from the start"
+[ "$(tail -n +5 "$T/prefilled" | tr -d '#' | wc -c)" -eq 0 ] || fail "/dev/fd/5: the rest of the file changed"
+rc=0
+"$STORYPIPE_BIN/storypipe-fetcher" --stdio --dlq-file /dev/fd/9 < "$T/mixed.jsonl" > /dev/null 2>"$T/err.txt" 9>&- || rc=$?
+[ "$rc" -eq 69 ] && grep -q '"event":"open_failed"' "$T/err.txt" || fail "--dlq-file /dev/fd/9 not open: rc=$rc"
+ok
 # without --dlq-file, dead letters go to stderr as JSON lines
 rc=0
 echo 'not json' | "$STORYPIPE_BIN/storypipe-cleaner" --stdio 2>"$T/err.txt" >/dev/null || rc=$?
