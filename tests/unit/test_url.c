@@ -79,7 +79,7 @@ static void same(const char *const *urls, size_t n) {
     for (size_t i = 1; i < n; i++) {
         char *c = sp_url_canonical(urls[i]);
         if (c == NULL || strcmp(c, first) != 0)
-            fail_msg("\"%s\" -> \"%s\" but \"%s\" -> \"%s\"", urls[0], first, urls[i], c ? c : "NULL");
+            fail_msg("\"%s\" -> \"%s\" but \"%s\" -> \"%s\"", urls[0], first ? first : "NULL", urls[i], c ? c : "NULL");
         free(c);
     }
     free(first);
