@@ -76,6 +76,35 @@ static void use_reply_functions(redisContext *c) {
     c->reader->fn = &reply_functions;
 }
 
+/* The fast path of sp_redis_get_integer(): a one-digit integer reply whole
+ * in the reader's buffer, between replies (ridx -1: no reply half read).
+ * Taken only while pos is under 1024: past that, hiredis's own reading of
+ * the next reply drops the bytes read so far from the buffer (it does so
+ * once 1024 are consumed), else the buffer would keep growing. */
+static int buffered_digit(redisReader *r, long long *value) {
+    const char *p;
+    if (r->err || r->ridx != -1 || r->pos >= 1024 || r->len - r->pos < 4) return 0;
+    p = r->buf + r->pos;
+    if (p[0] != ':' || p[1] < '0' || p[1] > '9' || p[2] != '\r' || p[3] != '\n') return 0;
+    *value = p[1] - '0';
+    r->pos += 4;
+    return 1;
+}
+
+int sp_redis_get_integer(redisContext *c, long long *value, redisReply **other) {
+    redisReply *r = NULL;
+    *other = NULL;
+    if (buffered_digit(c->reader, value)) return 0;
+    if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) return -1;
+    if (r->type != REDIS_REPLY_INTEGER) {
+        *other = r;
+        return 1;
+    }
+    *value = r->integer;
+    freeReplyObject(r);
+    return 0;
+}
+
 redisContext *sp_redis_connect(const char *url) {
     redis_url r;
     redisContext *c;

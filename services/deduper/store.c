@@ -328,9 +328,13 @@ static redisReply *reply(store *s) {
  * logged and counted in *refused); -1 when the connection failed. */
 static int drain(store *s, size_t n, size_t *refused) {
     *refused = 0;
+    if (s->out_len && flush(s) != 0) return -1;
     for (size_t i = 0; i < n; i++) {
-        redisReply *r = reply(s);
-        if (r == NULL) return -1;
+        redisReply *r;
+        long long value;
+        int got = sp_redis_get_integer(s->redis, &value, &r); /* most answers are integers */
+        if (got < 0) return -1;
+        if (got == 0) continue;
         if (r->type == REDIS_REPLY_ERROR) {
             sp_log(SP_LOG_ERROR, "redis_failed", "Redis: %s", r->str);
             (*refused)++;
@@ -532,17 +536,18 @@ static void remember_writer(store *s, uint32_t writer, uint32_t batch) {
 static int read_claims(store *s) {
     for (size_t i = 0; i < s->n; i++) {
         for (int c = 0; c < CLAIMS; c++) {
-            redisReply *r = NULL;
+            redisReply *r;
+            long long took;
             if (!s->items[i].sent[c]) continue;
             /* not reply(): it would send the HGETs queued so far at each answer */
-            if (redisGetReply(s->redis, (void **)&r) != REDIS_OK) return -1;
-            if (r->type != REDIS_REPLY_INTEGER) {
+            int got = sp_redis_get_integer(s->redis, &took, &r);
+            if (got < 0) return -1;
+            if (got > 0) {
                 sp_log(SP_LOG_ERROR, "redis_failed", "HSETNX: %s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
                 freeReplyObject(r);
                 return -1;
             }
-            s->items[i].took[c] = r->integer == 1;
-            freeReplyObject(r);
+            s->items[i].took[c] = took == 1;
             if (!s->items[i].took[c]) {
                 char key[SP_SEEN_KEY_MAX], field[SP_SEEN_FIELD];
                 size_t kn = claim_key(s, c, &s->items[i], key, field);

@@ -33,49 +33,22 @@
 #include <hiredis/hiredis.h>
 
 #include "redis.h"
+#include "redis_server.h"
 #include "seen.h"
 #include "store.h"
 
-static char dir[256], url[128], script[4096];
-static int port;
-
-static void sh(const char *fmt, const char *arg, char *out, size_t cap) {
-    char cmd[8192];
-    FILE *p;
-    snprintf(cmd, sizeof cmd, fmt, script, arg);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    if (out) {
-        out[0] = '\0';
-        if (fgets(out, (int)cap, p) == NULL) out[0] = '\0';
-    }
-    pclose(p);
-}
-
 static int setup(void **state) {
-    const char *src = getenv("STORYPIPE_SOURCE");
-    char out[64];
     (void)state;
-    snprintf(script, sizeof script, "%s/scripts/redis.sh", src && *src ? src : ".");
-    snprintf(dir, sizeof dir, "/tmp/storypipe-test-decide.%d", (int)getpid());
-    sh("%s start %s", dir, out, sizeof out);
-    port = atoi(out);
-    if (port <= 0) fprintf(stderr, "could not start redis-server with %s\n", script);
-    assert_true(port > 0);
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
-    return 0;
+    return redis_server_start("decide");
 }
 
 static int teardown(void **state) {
-    char cmd[512];
     (void)state;
-    sh("%s stop %s", dir, NULL, 0);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return redis_server_stop();
 }
 
 static store *open_store(int reemit, long ttl) {
-    store_options o = {url, "t:", ttl, 3, 4, reemit, 0};
+    store_options o = {redis_url, "t:", ttl, 3, 4, reemit, 0};
     store *s = store_new(&o);
     assert_non_null(s);
     return s;
@@ -122,7 +95,7 @@ static int commit(store *s) {
 }
 
 static void flush(void) {
-    redisContext *c = redisConnect("127.0.0.1", port);
+    redisContext *c = redisConnect("127.0.0.1", redis_port);
     redisReply *r = redisCommand(c, "FLUSHALL");
     freeReplyObject(r);
     redisFree(c);
@@ -213,7 +186,7 @@ static void test_duplicates(void **state) {
     store_free(s);
     /* another instance, with a threshold beyond the bands: the first one's
      * stories (from the near log) found when a band agrees, not otherwise */
-    store_options wide = {url, "t:", 90, 6, 4, 0, 0};
+    store_options wide = {redis_url, "t:", 90, 6, 4, 0, 0};
     s = store_new(&wide);
     store_story five = story(0x6767, 0xD5, 0xB5, 0xE0FF0000FFFF0000ull);   /* 5 bits, all in one band */
     store_story spread = story(0x6868, 0xD6, 0xB6, 0xFFFE0001FFFE0003ull); /* 5 bits, in every band */
@@ -284,7 +257,7 @@ static void test_batch_and_ttl(void **state) {
      * near log) by 91 days, then read them as another instance would */
     store_free(s);
     s = open_store(0, 90);
-    c = redisConnect("127.0.0.1", port);
+    c = redisConnect("127.0.0.1", redis_port);
     r = redisCommand(c, "EVAL %s 0", "for _, k in ipairs(redis.call('KEYS', 't:*')) do "
                                      "local kind = string.sub(k, 3, 3) "
                                      "if kind == 'n' then "
@@ -307,7 +280,7 @@ static void test_batch_and_ttl(void **state) {
 }
 
 static void redis_do(const char *command) {
-    redisContext *c = redisConnect("127.0.0.1", port);
+    redisContext *c = redisConnect("127.0.0.1", redis_port);
     redisReply *r = redisCommand(c, command);
     assert_non_null(r);
     assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
@@ -328,7 +301,7 @@ static void test_near_version(void **state) {
     expect(decide(s, &kept), "new", 1, 1);
     store_free(s);
     /* kept's near log entry, as version 1 named its log */
-    c = redisConnect("127.0.0.1", port);
+    c = redisConnect("127.0.0.1", redis_port);
     r = redisCommand(c, "EVAL %s 0", "local n = 0 "
                                      "for _, k in ipairs(redis.call('KEYS', 't:n2:*')) do "
                                      "redis.call('RENAME', k, 't:n' .. string.sub(k, 6)) n = n + 1 end "
@@ -375,12 +348,12 @@ static void test_redis_restart_and_down(void **state) {
     expect(decide(s, &a), "new", 1, 1);
     expect(decide(s, &a), "new", 1, 1);
     /* down: an error to retry, never a decision */
-    sh("%s stop %s", dir, NULL, 0);
+    redis_sh("%s stop %s", redis_dir, NULL, 0);
     memset(&fail, 0, sizeof fail);
     assert_int_equal(store_decide(s, &a, 1, &d, &fail), -1);
     assert_string_equal(fail.reason, "redis_unavailable");
-    snprintf(cmd, sizeof cmd, "%%s start %%s --port %d", port);
-    sh(cmd, dir, NULL, 0);
+    snprintf(cmd, sizeof cmd, "%%s start %%s --port %d", redis_port);
+    redis_sh(cmd, redis_dir, NULL, 0);
     expect(decide(s, &a), "new", 1, 1); /* no AOF here: the state is gone, the story is new again */
     store_free(s);
 }
@@ -390,7 +363,7 @@ static void test_redis_restart_and_down(void **state) {
  * does; a layout key holding something else is refused too. */
 static void test_layout(void **state) {
     store *s = open_store(0, 90), *other;
-    store_options o13 = {url, "t:", 90, 3, 4, 0, 13}, p13 = {url, "t13:", 90, 3, 4, 0, 13};
+    store_options o13 = {redis_url, "t:", 90, 3, 4, 0, 13}, p13 = {redis_url, "t13:", 90, 3, 4, 0, 13};
     store_story a = story(0xEEEE, 0x77, 0x88, 0x9999000099990000ull);
     store_decision d;
     sp_fail fail;
@@ -400,7 +373,7 @@ static void test_layout(void **state) {
     flush();
     assert_int_equal(store_open(s, &fail), 0); /* records 12, the default */
     expect(decide(s, &a), "new", 1, 1);
-    c = redisConnect("127.0.0.1", port);
+    c = redisConnect("127.0.0.1", redis_port);
     assert_int_equal(sp_seen_layout(c, "t:", 0, &bits), 0);
     assert_int_equal(bits, 12);
     assert_int_equal(sp_seen_layout(c, "none:", 0, &bits), 0);
@@ -469,7 +442,7 @@ static void decide_logged(store *s, uint64_t first, int n, char *log, size_t cap
 /* A bucket past hash-max-listpack-entries, found by the sweep, is logged
  * (more stories than --bucket-bits is sized for); not before. */
 static void test_bucket_full(void **state) {
-    store_options o = {url, "f:", 90, 3, 4, 0, SP_SEEN_BUCKET_BITS_MIN}; /* 16 buckets a kind */
+    store_options o = {redis_url, "f:", 90, 3, 4, 0, SP_SEEN_BUCKET_BITS_MIN}; /* 16 buckets a kind */
     store_story many[200];
     store_decision d[200];
     sp_fail fail;
@@ -570,7 +543,7 @@ static void test_large_batch(void **state) {
  * inside arrays, beside hiredis's strings, arrays and nils; all freed with
  * freeReplyObject (ASan would see a mismatch). */
 static void test_replies(void **state) {
-    redisContext *c = sp_redis_connect(url);
+    redisContext *c = sp_redis_connect(redis_url);
     redisReply *r;
     (void)state;
     assert_non_null(c);
