@@ -163,6 +163,17 @@ static int special_in(uint64_t w) {
                                                                                                                : 0;
 }
 
+#ifdef __SSE2__
+/* A bit for each of the 16 bytes at p that is '"', '\\', a control
+ * character or from 0x80 up. */
+static inline unsigned special16(const unsigned char *p) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"')), backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), _mm_or_si128(control, x)));
+}
+#endif
+
 #ifdef SP_AVX2
 /* The first byte of p[0..end) that is '"', '\\', a control character or
  * from 0x80 up, 32 bytes at a time; where fewer than 32 bytes are left
@@ -191,11 +202,24 @@ static int scan_string(scanner *sc, size_t *decoded) {
     const unsigned char *start = sc->p;
     int escaped = 0;
     for (;;) {
-        /* plain ASCII text, the common case, 32 bytes at a time with AVX2,
-         * then 16 (then 8), up to the first '"', '\\', control character or
-         * byte from 0x80 up (the start of a UTF-8 sequence, checked here:
-         * the bytes outside strings can only be ASCII, so a message scanned
-         * is valid UTF-8 throughout) */
+        /* plain ASCII text, the common case, up to the first '"', '\\',
+         * control character or byte from 0x80 up (the start of a UTF-8
+         * sequence, checked here: the bytes outside strings can only be
+         * ASCII, so a message scanned is valid UTF-8 throughout): 16 bytes
+         * here first, where most strings (keys, ids, short values) end
+         * without a call of plain_end_avx2() (780 instructions fewer a
+         * story of the deduper's); then 32 at a time with AVX2, then 16,
+         * then 8 */
+#ifdef __SSE2__
+        if (sc->end - sc->p >= 16) {
+            unsigned m = special16(sc->p);
+            if (m) {
+                sc->p += __builtin_ctz(m);
+                goto special;
+            }
+            sc->p += 16;
+        }
+#endif
 #ifdef SP_AVX2
         if (sc->end - sc->p >= 32 && sp_avx2()) {
             sc->p = plain_end_avx2(sc->p, sc->end);
@@ -204,10 +228,7 @@ static int scan_string(scanner *sc, size_t *decoded) {
 #endif
 #ifdef __SSE2__
         while (sc->end - sc->p >= 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)sc->p);
-            __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"')), backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-            __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
-            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), _mm_or_si128(control, x)));
+            unsigned m = special16(sc->p);
             if (m) {
                 sc->p += __builtin_ctz(m);
                 break;
@@ -221,7 +242,7 @@ static int scan_string(scanner *sc, size_t *decoded) {
             if (special_in(w)) break;
             sc->p += 8;
         }
-#ifdef SP_AVX2
+#if defined SP_AVX2 || defined __SSE2__
     special:
 #endif
         if (sc->p >= sc->end) return fail(sc, "premature end of input");
