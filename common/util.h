@@ -54,7 +54,10 @@ void *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 extern int sp_no_avx2;
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
 #define SP_AVX2 1
-static inline int sp_avx2(void) { return !sp_no_avx2 && __builtin_cpu_supports("avx2"); }
+static inline int sp_avx2(void) {
+    return !sp_no_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("bmi2");
+}
 #endif
 
 /* Read a whole file (or stdin for "-") into a malloc'ed buffer, NUL-terminated.
