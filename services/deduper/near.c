@@ -5,7 +5,7 @@
  * bands' lines before it reads any, so their cache misses overlap: the
  * index is far bigger than the cache, and misses are what a lookup costs.
  * An entry costs its 32 bytes, 16 per band past a slot's fourth (and
- * about 32 in the title + summary table); the slots are a fixed 64 bytes
+ * 16 to 32 in the title + summary table); the slots are a fixed 64 bytes
  * each (16 MiB for 4 bands). */
 #include "near.h"
 
@@ -99,7 +99,7 @@ static size_t brief_slot(const near_index *ix, uint64_t brief) {
 static void brief_put(near_index *ix, uint32_t k) {
     size_t mask = ix->briefs_cap - 1, i = brief_slot(ix, ix->v[k].brief);
     while (ix->briefs[i].entry) i = (i + 1) & mask;
-    ix->briefs[i] = (near_brief_slot){ix->v[k].brief, k + 1};
+    ix->briefs[i] = (near_brief_slot){(uint32_t)ix->v[k].brief, k + 1};
     ix->briefs_n++;
 }
 
@@ -126,9 +126,9 @@ int near_brief(const near_index *ix, uint64_t brief, uint64_t self, long today, 
     if (ix->briefs_cap == 0 || brief == 0) return 0;
     size_t mask = ix->briefs_cap - 1, i = brief_slot(ix, brief);
     for (; ix->briefs[i].entry; i = (i + 1) & mask) {
-        if (ix->briefs[i].brief != brief) continue;
+        if (ix->briefs[i].tag != (uint32_t)brief) continue;
         const near_entry *e = &ix->v[ix->briefs[i].entry - 1];
-        if (e->id != self && today - e->day < ttl) {
+        if (e->brief == brief && e->id != self && today - e->day < ttl) {
             *owner = e->id;
             return 1;
         }
