@@ -51,18 +51,20 @@ static void *tracking_block; /* what sp_url_set_tracking() allocated, or NULL */
  * UNRESERVED (RFC 3986: A-Z a-z 0-9 - . _ ~); bit 2 LITERAL, may appear
  * unencoded in a path or a query (the unreserved characters, the
  * sub-delimiters ! $ & ' ( ) * + , ; =, ':', '@', '/' and '?'); bit 4
- * HOST_PLAIN, a character of a host curl hands back as it is (a-z 0-9 . -).
- * Nothing from 0x80 up. tests/unit/test_url.c checks every byte. */
-enum { UNRESERVED = 1, LITERAL = 2, HOST_PLAIN = 4 };
+ * HOST_PLAIN, a character of a host curl hands back as it is (a-z 0-9 . -);
+ * bit 8 PATH_PLAIN, LITERAL but '?' and ';' (plain() takes a path of these,
+ * one lookup a byte). Nothing from 0x80 up. tests/unit/test_url.c checks
+ * every byte. */
+enum { UNRESERVED = 1, LITERAL = 2, HOST_PLAIN = 4, PATH_PLAIN = 8 };
 static const unsigned char url_chars[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00-0F */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10-1F */
-    0, 2, 0, 0, 2, 0, 2, 2, 2, 2, 2, 2, 2, 7, 7, 2, /* 20-2F  !"#$%&'()*+,-./ */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2, 2, 0, 2, 0, 2, /* 30-3F 0123456789:;<=>? */
-    2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 40-4F @ABCDEFGHIJKLMNO */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3, /* 50-5F PQRSTUVWXYZ[\]^_ */
-    0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 60-6F `abcdefghijklmno */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 3, 0, /* 70-7F pqrstuvwxyz{|}~  */
+    0, 10, 0, 0, 10, 0, 10, 10, 10, 10, 10, 10, 10, 15, 15, 10, /* 20-2F  !"#$%&'()*+,-./ */
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 2, 0, 10, 0, 2, /* 30-3F 0123456789:;<=>? */
+    10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, /* 40-4F @ABCDEFGHIJKLMNO */
+    11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 0, 0, 0, 0, 11, /* 50-5F PQRSTUVWXYZ[\]^_ */
+    0, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 60-6F `abcdefghijklmno */
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 11, 0, /* 70-7F pqrstuvwxyz{|}~  */
 };
 
 static int is_unreserved(unsigned char c) { return url_chars[c] & UNRESERVED; }
@@ -478,13 +480,13 @@ static char *plain(const char *url, size_t n) {
     /* the host */
     for (host = label = p;; p++) {
         char c = p < end ? *p : '/';
-        if (c == '.' || c == ':' || c == '/' || part_end(p, end)) {
+        if ((c | 32) >= 'a' && (c | 32) <= 'z') { /* most bytes: tested first */
+            continue;
+        } else if (c == '.' || c == ':' || c == '/' || c == '?' || c == '#') {
             if (p == label || p - label > 63) return NULL;
             if (c != '.') break;
             label = p + 1;
             letters_only = 1;
-        } else if ((c | 32) >= 'a' && (c | 32) <= 'z') {
-            continue;
         } else if ((c >= '0' && c <= '9') || c == '-') {
             letters_only = 0;
         } else {
@@ -506,8 +508,9 @@ static char *plain(const char *url, size_t n) {
         if (v == (https ? 443u : 80u)) port = NULL; /* the default */
     }
     /* the path */
-    for (path = p; !part_end(p, end); p++)
-        if (!literal_ok((unsigned char)*p) || *p == ';') return NULL;
+    for (path = p; p < end && (url_chars[(unsigned char)*p] & PATH_PLAIN); p++)
+        ;
+    if (!part_end(p, end)) return NULL; /* ';', or a character not literal */
     path_end = p;
     if (has_dot_segment(path, (size_t)(path_end - path))) return NULL;
     /* the query, then the fragment (dropped) */
