@@ -325,8 +325,10 @@ static redisReply *reply(store *s) {
 }
 
 /* Read n replies of commands whose answer does not matter (an error is
- * logged and counted in *refused); -1 when the connection failed. */
-static int drain(store *s, size_t n, size_t *refused) {
+ * logged and counted in *refused), but for the integer answer of the one
+ * at index `at`, in *at_value (left as it is if that one is no integer; at
+ * SIZE_MAX: none wanted); -1 when the connection failed. */
+static int drain_at(store *s, size_t n, size_t *refused, size_t at, long long *at_value) {
     *refused = 0;
     if (s->out_len && flush(s) != 0) return -1;
     for (size_t i = 0; i < n; i++) {
@@ -334,7 +336,10 @@ static int drain(store *s, size_t n, size_t *refused) {
         long long value;
         int got = sp_redis_get_integer(s->redis, &value, &r); /* most answers are integers */
         if (got < 0) return -1;
-        if (got == 0) continue;
+        if (got == 0) {
+            if (i == at) *at_value = value;
+            continue;
+        }
         if (r->type == REDIS_REPLY_ERROR) {
             sp_log(SP_LOG_ERROR, "redis_failed", "Redis: %s", r->str);
             (*refused)++;
@@ -343,6 +348,8 @@ static int drain(store *s, size_t n, size_t *refused) {
     }
     return 0;
 }
+
+static int drain(store *s, size_t n, size_t *refused) { return drain_at(s, n, refused, SIZE_MAX, NULL); }
 
 /* Read the replies of store_committed's SETs. 0, or -1 when the connection
  * failed (a SET Redis refused is logged: the batch stays pending there, and
@@ -862,10 +869,24 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
 
 static int send_confirms(store *s);
 
+/* Today's near log is log_len bytes long after this batch appended
+ * `appended` to it: when that is where this deduper had read it to, plus
+ * its own entries (no other deduper appended since its last GETRANGE), it
+ * reads on from there. Else the next GETRANGE reads its own entries back
+ * with the others' (near_add() knows them). Each batch read the 40 KB of
+ * its own entries back and added them again: 1.5% of the deduper's time
+ * over 200,000 bench stories, and as much again of Redis's time. */
+static void skip_own_entries(store *s, long long log_len, size_t appended) {
+    for (int k = 0; k < NEAR_DAYS; k++)
+        if (s->logs[k].day == s->today && appended && log_len == s->logs[k].offset + (long long)appended)
+            s->logs[k].offset = log_len;
+}
+
 int store_finish(store *s, store_decision *out, sp_fail *fail) {
     redisReply *sw = NULL;
     changes ch;
-    size_t refused;
+    size_t refused, appended_at = SIZE_MAX;
+    long long log_len = -1;
     int rc = -1;
     memset(&ch, 0, sizeof ch);
     if (s->redis == NULL) {
@@ -901,6 +922,7 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
         char key[SP_SEEN_KEY_MAX];
         size_t kn = sp_seen_near_key(key, s->o.prefix, s->today);
         char at[24];
+        appended_at = ch.commands;
         command(s, "APPEND", key, kn, ch.near, ch.near_len, NULL, 0, NULL, 0);
         command(s, "EXPIREAT", key, kn, at, number(at, (long long)(s->today + s->o.ttl_days + 2) * 86400), NULL, 0,
                 NULL, 0);
@@ -917,7 +939,8 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
     /* a commit that came while the batch was under way (its claims' replies
      * still to come): its SETs go after the batch's changes */
     if (s->n_to_confirm && send_confirms(s) != 0) goto failed;
-    if (drain(s, ch.commands, &refused) != 0 || refused) goto failed;
+    if (drain_at(s, ch.commands, &refused, appended_at, &log_len) != 0 || refused) goto failed;
+    skip_own_entries(s, log_len, ch.near_len);
     rc = 0;
     goto done;
 failed:

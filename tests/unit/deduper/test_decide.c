@@ -10,7 +10,8 @@
  *   and a batch only partly emitted (the batches before it are confirmed, it
  *   is not); duplicates by URL, by exact text, by near text (SimHash within
  *   the threshold, not beyond; found by another instance from the near log,
- *   not from a near log of another SimHash version),
+ *   also one appended while this one had a batch under way; not from a near
+ *   log of another SimHash version),
  *   and by title + summary (a claim for short stories, from memory for long
  *   ones, also across instances); the first story stays the kept
  *   one across replays; a duplicate replayed keeps its decision; in one
@@ -576,6 +577,45 @@ static void test_replies(void **state) {
     redisFree(c);
 }
 
+/* Two instances on one state, each appending kept stories to today's near
+ * log: one reads on past its own entries only when nobody appended since
+ * its last read. A batch of 16 (so that its claims and its read of the
+ * log go out at store_add) is under way in A while B appends b1; A's
+ * append lands after b1's, so A must read b1 at its next batch, and finds
+ * the story near b1 a duplicate. (Skipping to the log's end after each
+ * append, A never saw b1: near_b1 was new.) */
+static void test_near_log_shared(void **state) {
+    store *a = open_store(0, 90), *b = open_store(0, 90);
+    store_story a1 = story(0xA001, 0xF1, 0, 0x1111000011110000ull);
+    store_story b1 = story(0xB001, 0xF2, 0, 0x2222000022220000ull);
+    store_story near_b1 = story(0xA002, 0xF3, 0, 0x2222000022220001ull); /* 1 bit from b1 */
+    store_story batch[16];
+    store_decision d, ds[16];
+    sp_fail fail;
+    (void)state;
+    flush();
+    expect(decide(a, &a1), "new", 1, 1); /* A appended right after its read: reads on past a1 */
+    for (int i = 0; i < 16; i++) batch[i] = story(0xC000 + (uint64_t)i, 0xF100 + (uint64_t)i, 0,
+                                                  (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull);
+    assert_int_equal(store_begin(a, 16, &fail), 0);
+    for (int i = 0; i < 16; i++) store_add(a, &batch[i]);
+    usleep(100000); /* Redis has A's read of the log before B appends */
+    expect(decide(b, &b1), "new", 1, 1);
+    assert_int_equal(store_finish(a, ds, &fail), 0);
+    for (int i = 0; i < 16; i++) expect(ds[i], "new", 1, 1);
+    d = decide(a, &near_b1);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.reason, "near");
+    assert_string_equal(d.owner, "000000000000b001");
+    /* and B, from the log, A's batch */
+    store_story near_c3 = story(0xB002, 0xF4, 0, (uint64_t)4 * 0x9E3779B97F4A7C15ull ^ 4);
+    d = decide(b, &near_c3);
+    expect(d, "duplicate", 1, 1);
+    assert_string_equal(d.owner, "000000000000c003");
+    store_free(a);
+    store_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_replay_update), cmocka_unit_test(test_duplicates),
@@ -584,6 +624,7 @@ int main(void) {
         cmocka_unit_test(test_large_batch),       cmocka_unit_test(test_duplicate_of_duplicate),
         cmocka_unit_test(test_confirm_refused),   cmocka_unit_test(test_redis_restart_and_down),
         cmocka_unit_test(test_layout),            cmocka_unit_test(test_bucket_full),
+        cmocka_unit_test(test_near_log_shared),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
