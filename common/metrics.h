@@ -30,6 +30,20 @@ typedef struct sp_metrics {
 
 extern sp_metrics sp_stats;
 
+/* Add n to a counter, or d to a gauge, on the hot path. Each has one
+ * writer, the stage's loop thread (librdkafka serves the delivery reports
+ * there too, in rd_kafka_poll() and rd_kafka_flush()), and the HTTP thread
+ * only loads: so a relaxed load and store, not a locked add. A locked add
+ * is a full barrier, waiting for every store before it: counting each input
+ * and output so took 2% of the deduper's time (perf, 200,000 bench
+ * stories). Rare events (retries, transactions) use atomic_fetch_add. */
+static inline void sp_count(atomic_uint_fast64_t *c, uint64_t n) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+static inline void sp_gauge_add(atomic_int_fast64_t *g, int64_t d) {
+    atomic_store_explicit(g, atomic_load_explicit(g, memory_order_relaxed) + d, memory_order_relaxed);
+}
+
 /* Count a dead letter under its reason code. */
 void sp_metrics_dead_letter(const char *reason);
 

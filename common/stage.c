@@ -181,7 +181,7 @@ static void fail_clear(sp_fail *f) { f->reason[0] = f->detail[0] = '\0'; }
 static json_t *parse(sp_runtime *rt, sp_batch *b, size_t i, sp_fail *fail) {
     sp_item *it = &b->items[i];
     fail_clear(fail);
-    atomic_fetch_add(&sp_stats.consumed, 1);
+    sp_count(&sp_stats.consumed, 1);
     if (rt->def->raw) { /* the transform reads the bytes: check them, note the members, build nothing */
         if (sp_envelope_check(it->buf, it->len, rt->cfg.max_message_bytes, &b->members[i], fail) != 0) return NULL;
         it->in.members = &b->members[i];

@@ -78,7 +78,7 @@ static void advance(kstage *ks, int32_t partition) {
         q->head = p->next;
         if (q->head == NULL) q->tail = NULL;
         free(p);
-        atomic_fetch_sub(&sp_stats.in_flight, 1);
+        sp_gauge_add(&sp_stats.in_flight, -1);
     }
     if (last >= 0) {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -96,7 +96,7 @@ static void drop_queues(kstage *ks) {
             pending *p = ks->queues[i].head;
             ks->queues[i].head = p->next;
             free(p);
-            atomic_fetch_sub(&sp_stats.in_flight, 1);
+            sp_gauge_add(&sp_stats.in_flight, -1);
         }
         ks->queues[i].tail = NULL;
     }
@@ -117,7 +117,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     } else {
         const char *t = rd_kafka_topic_name(m->rkt);
         for (int i = 0; i < ks->cfg->n_outputs; i++)
-            if (strcmp(t, ks->cfg->output_topics[i]) == 0) atomic_fetch_add(&sp_stats.produced[i], 1);
+            if (strcmp(t, ks->cfg->output_topics[i]) == 0) sp_count(&sp_stats.produced[i], 1);
     }
     if (p && --p->outstanding == 0) advance(ks, p->partition);
 }
@@ -329,7 +329,7 @@ static int emit(void *arg, sp_item *it) {
         if (q->tail) q->tail->next = p;
         else q->head = p;
         q->tail = p;
-        atomic_fetch_add(&sp_stats.in_flight, 1);
+        sp_gauge_add(&sp_stats.in_flight, 1);
     }
     /* exactly-once: in the batch before producing, so a rewind comes back to it */
     if (ks->cfg->exactly_once && m) txn_track(ks, m->partition, m->offset);
@@ -354,7 +354,7 @@ static int emit(void *arg, sp_item *it) {
  * an input handled, with nothing to emit. */
 static void tombstone(kstage *ks, rd_kafka_message_t *m) {
     ks->rt->def->tombstone(ks->rt->state, m->key, m->key_len);
-    atomic_fetch_add(&sp_stats.consumed, 1);
+    sp_count(&sp_stats.consumed, 1);
     if (ks->cfg->exactly_once) {
         txn_track(ks, m->partition, m->offset);
     } else {
@@ -364,7 +364,7 @@ static void tombstone(kstage *ks, rd_kafka_message_t *m) {
         if (q->tail) q->tail->next = p;
         else q->head = p;
         q->tail = p;
-        atomic_fetch_add(&sp_stats.in_flight, 1);
+        sp_gauge_add(&sp_stats.in_flight, 1);
         advance(ks, m->partition);
     }
     rd_kafka_message_destroy(m);

@@ -67,7 +67,7 @@ static int emit(void *arg, sp_item *it) {
             s->rc = SP_EXIT_UNAVAILABLE;
             return -1;
         }
-        if (o->output >= 0) atomic_fetch_add(&sp_stats.produced[o->output], 1);
+        if (o->output >= 0) sp_count(&sp_stats.produced[o->output], 1);
     }
     return 0;
 }
