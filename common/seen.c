@@ -91,15 +91,16 @@ int sp_seen_layout(redisContext *c, const char *prefix, int claim_bits, int *bit
 
 uint64_t sp_seen_url_hash(const char *canonical_url) { return sp_hash64(canonical_url, strlen(canonical_url)); }
 
-int sp_seen_story_bytes(const char *story_id, uint8_t out[8]) {
+int sp_seen_story_bytes(const char *story_id, size_t len, uint8_t out[8]) {
+    if (len != 16) return -1;
     for (int i = 0; i < 16; i++) {
         char c = story_id[i];
         int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) return -1; /* also the end of a shorter id */
+        if (v < 0) return -1;
         if (i % 2 == 0) out[i / 2] = (uint8_t)(v << 4);
         else out[i / 2] |= (uint8_t)v;
     }
-    return story_id[16] == '\0' ? 0 : -1;
+    return 0;
 }
 
 void sp_seen_claim_encode(uint64_t owner, long day, char v[SP_SEEN_CLAIM]) {

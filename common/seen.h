@@ -80,8 +80,9 @@ void sp_seen_story_hex(uint64_t id, char out[17]);
 
 /* The hash of a canonical URL, as the URL buckets use it. */
 uint64_t sp_seen_url_hash(const char *canonical_url);
-/* A story_id (16 hex digits) as 8 bytes; -1 when it is not one. */
-int sp_seen_story_bytes(const char *story_id, uint8_t out[8]);
+/* A story_id (16 lowercase hex digits, story_id[0..len)) as 8 bytes; -1
+ * when it is not one. */
+int sp_seen_story_bytes(const char *story_id, size_t len, uint8_t out[8]);
 
 /* The story that owns a canonical URL: 1 with owner (16 hex digits) and
  * the day it was written, 0 when none, -1 on a Redis error. */

@@ -536,15 +536,15 @@ static char *plain(const char *url, size_t n) {
     return sp_buf_take(&b);
 }
 
-char *sp_url_canonical(const char *url) {
+char *sp_url_canonical(const char *url) { return url ? sp_url_canonical_n(url, strlen(url)) : NULL; }
+
+char *sp_url_canonical_n(const char *url, size_t n) {
     CURLU *u;
     char *copy, *out;
-    size_t n;
 
-    if (url == NULL) return NULL;
+    if (url == NULL || memchr(url, '\0', n) != NULL) return NULL;
     /* leading and trailing spaces and controls are not part of the URL */
-    while (*url != '\0' && (unsigned char)*url <= ' ') url++;
-    n = strlen(url);
+    while (n > 0 && (unsigned char)*url <= ' ') url++, n--;
     while (n > 0 && (unsigned char)url[n - 1] <= ' ') n--;
     if (n == 0) return NULL;
     if (!sp_url_no_shortcut && (out = plain(url, n)) != NULL) return out;

@@ -63,6 +63,9 @@
  * machine, but "bücher.de" then differs from "BÜCHER.de" and from its
  * punycode form. */
 char *sp_url_canonical(const char *url);
+/* The same for url[0..n), which need not end with a NUL (a string member
+ * of a message, as it stands between its quotes); a NUL in it: NULL. */
+char *sp_url_canonical_n(const char *url, size_t n);
 /* ref resolved by curl against the URL u holds (none: ref must be
  * absolute), with curl_url_set()'s `flags`: a new malloc'ed string when
  * that is an http or https URL in valid UTF-8, else NULL. u then holds the

@@ -252,12 +252,13 @@ static int describe(dedup *d, const sp_input *in, story *s, sp_fail *fail) {
     const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
                     *summary = text_member(d, "summary"), *body = text_member(d, "body"),
                     *url = text_member(d, "url"), *given = text_member(d, "canonical_url");
-    v = text_of(d, in->data, id, &len);
-    if (v == NULL || len != 16 || sp_seen_story_bytes(v, st->id) != 0) {
+    v = text_view(d, in->data, id, &len);
+    if (v == NULL || sp_seen_story_bytes(v, len, st->id) != 0) {
         sp_fail_set(fail, "invalid_value", "story_id is not 16 lowercase hex digits");
         return -1;
     }
-    memcpy(s->id, v, 17);
+    memcpy(s->id, v, 16);
+    s->id[16] = '\0';
     v = text_view(d, in->data, body, &len);
     fp_compute(v, len, &fp);
     st->content = fp.exact;
@@ -278,8 +279,8 @@ static int describe(dedup *d, const sp_input *in, story *s, sp_fail *fail) {
     }
     /* the URL by the current rules; a canonical_url given is only a fallback */
     s->canonical = NULL;
-    if ((v = text_of(d, in->data, url, &len))) s->canonical = sp_url_canonical(v);
-    if (s->canonical == NULL && (v = text_of(d, in->data, given, &len))) s->canonical = sp_url_canonical(v);
+    if ((v = text_view(d, in->data, url, &len))) s->canonical = sp_url_canonical_n(v, len);
+    if (s->canonical == NULL && (v = text_view(d, in->data, given, &len))) s->canonical = sp_url_canonical_n(v, len);
     st->has_url = s->canonical != NULL;
     st->url = s->canonical ? sp_seen_url_hash(s->canonical) : 0;
     return 0;

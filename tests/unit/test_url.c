@@ -637,9 +637,29 @@ static int with_shortcut(void **state) {
     return 0;
 }
 
+/* sp_url_canonical_n() on a URL as it stands in a message, between its
+ * quotes and not NUL-terminated: what sp_url_canonical() gives for the
+ * string; with spaces around it trimmed, a NUL in it refused. */
+static void test_length_given(void **state) {
+    (void)state;
+    static const char msg[] = "{\"url\":\"  HTTPS://Example.COM/a?utm_source=x&b=2#f \",\"x\":1}";
+    const char *v = strstr(msg, "  HTTPS");
+    size_t n = (size_t)(strchr(v, '"') - v);
+    char *got = sp_url_canonical_n(v, n), *want = sp_url_canonical("HTTPS://Example.COM/a?utm_source=x&b=2#f");
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    assert_string_equal(got, "https://example.com/a?b=2");
+    free(got);
+    free(want);
+    assert_null(sp_url_canonical_n("https://example.com/a\0b", 22));
+    assert_null(sp_url_canonical_n("   ", 3));
+    assert_null(sp_url_canonical_n(v, 0));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basics),
+        cmocka_unit_test(test_length_given),
         cmocka_unit_test(test_ports_fragments_dots),
         cmocka_unit_test(test_percent_encoding),
         cmocka_unit_test(test_every_byte),
