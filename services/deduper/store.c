@@ -50,6 +50,7 @@ enum { STAT_NEW, STAT_UPDATE, STAT_REPLAY, STAT_URL, STAT_EXACT, STAT_NEAR, STAT
 #define CHUNK_MAX 128       /* at most */
 #define DECIDED_CHUNK 256   /* decisions whose changes are sent at once */
 #define HOLDERS_CHUNK 256   /* stories whose claims' answers are read before their holders are asked for */
+#define PREFETCH_AHEAD 16   /* stories ahead of the decision whose near-index lines are asked for */
 #define NEAR_DAYS 3         /* near logs caught up at each batch: yesterday, today, tomorrow */
 #define NEAR_READ (8 << 20) /* bytes of near log read at once at start */
 #define WRITERS 16          /* other writers' committed batches remembered */
@@ -869,6 +870,17 @@ static void sweep(store *s, changes *ch, const redisReply *all) {
 
 static int send_confirms(store *s);
 
+/* What deciding story i will read of the near index (a cache miss a band,
+ * and one in the title + summary table), asked for PREFETCH_AHEAD stories
+ * before it is decided. (Asked for the whole batch at once while Redis
+ * answered, the lines were gone again by then: the lookups missed the
+ * cache as often, 3% of the deduper's time over 200,000 bench stories, now
+ * 1.7% with the prefetching's own.) */
+static void prefetch_near(const store *s, size_t i) {
+    const item *it = &s->items[i];
+    if (i < s->n && it->st.has_simhash) near_prefetch(&s->near, it->st.simhash, it->st.has_brief ? it->st.brief : 0);
+}
+
 /* Today's near log is log_len bytes long after this batch appended
  * `appended` to it: when that is where this deduper had read it to, plus
  * its own entries (no other deduper appended since its last GETRANGE), it
@@ -895,11 +907,6 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
     }
     if (s->broken || flush(s) != 0 || read_unread(s) != 0) goto failed;
     memset(s->dups, 0, sizeof s->dups);
-    /* what the decisions will read of the near index (a cache miss a band),
-     * on its way while Redis answers */
-    for (size_t i = 0; i < s->n; i++)
-        if (s->items[i].st.has_simhash)
-            near_prefetch(&s->near, s->items[i].st.simhash, s->items[i].st.has_brief ? s->items[i].st.brief : 0);
     /* step 1's replies */
     for (int k = 0; k < NEAR_DAYS; k++) {
         redisReply *r = reply(s);
@@ -912,7 +919,9 @@ int store_finish(store *s, store_decision *out, sp_fail *fail) {
     if (read_claims(s) != 0 || read_holders(s) != 0) goto failed;
     /* step 3 */
     ch.near = sp_xmalloc(s->n * SP_SEEN_NEAR_ENTRY + 1);
+    for (size_t i = 0; i < PREFETCH_AHEAD; i++) prefetch_near(s, i);
     for (size_t i = 0; i < s->n; i++) {
+        prefetch_near(s, i + PREFETCH_AHEAD);
         decide(s, &ch, i, &out[i]);
         /* Redis applies these changes while the next are decided */
         if (i % DECIDED_CHUNK == DECIDED_CHUNK - 1 && flush(s) != 0) goto failed;
