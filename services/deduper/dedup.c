@@ -452,6 +452,14 @@ static void emit(dedup *d, const sp_input *in, const story *s, sp_outbox *out) {
     sp_emit_raw(out, dup ? DEDUP_OUT_DUPLICATES : DEDUP_OUT_UNIQUE, s->id, 16, b->s, len);
 }
 
+/* The bytes of the next story to emit, asked for while this one is: they
+ * were read a batch ago (4 MB and more), out of the closer caches by now,
+ * and emit() copies them. The copies' time went from 7.9% of the deduper's
+ * cycles to 6.8%, prefetching included (perf, 200,000 bench stories). */
+static void prefetch_story(const story *s) {
+    for (size_t at = 0; at < s->close; at += 64) __builtin_prefetch(s->data + at);
+}
+
 sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbox *out, sp_fail *fail) {
     dedup *d = state;
     story *s;
@@ -463,6 +471,7 @@ sp_result dedup_transform(void *state, json_t *msg, const sp_input *in, sp_outbo
         return SP_REJECT;
     }
     s = &b->v[b->next++];
+    if (b->next < b->n && b->v[b->next].valid) prefetch_story(&b->v[b->next]);
     if (!s->valid) {
         *fail = b->fails[b->next - 1];
         return SP_REJECT;
