@@ -16,13 +16,26 @@ static const sp_field clean_fields[] = {{"text", SP_T_STRING}, {"word_count", SP
                                         {"links", SP_T_ARRAY}, {"cleaner_version", SP_T_STRING},
                                         {NULL, 0}};
 
-static const sp_field story_fields[] = {
-    {"story_id", SP_T_STRING}, {"doc_id", SP_T_STRING}, {"position", SP_T_INTEGER},
-    {"title", NULLABLE_STRING}, {"summary", NULLABLE_STRING}, {"body", SP_T_STRING},
-    {"url", NULLABLE_STRING}, {"canonical_url", NULLABLE_STRING}, {"outlet", NULLABLE_STRING},
-    {"photo_credit", NULLABLE_STRING}, {"published_at", NULLABLE_STRING},
-    {"language", NULLABLE_STRING}, {"source", SP_T_OBJECT}, {"doc_url", NULLABLE_STRING},
-    {"wordpress", SP_T_OBJECT | SP_T_NULL}, {"splitter", SP_T_OBJECT}, {NULL, 0}};
+/* by their SP_STORY_* (fields.h), so that sp_check_story_found() hands the
+ * members over in that order */
+static const sp_field story_fields[SP_STORY_FIELDS + 1] = {
+    [SP_STORY_ID] = {"story_id", SP_T_STRING},
+    [SP_STORY_DOC_ID] = {"doc_id", SP_T_STRING},
+    [SP_STORY_POSITION] = {"position", SP_T_INTEGER},
+    [SP_STORY_TITLE] = {"title", NULLABLE_STRING},
+    [SP_STORY_SUMMARY] = {"summary", NULLABLE_STRING},
+    [SP_STORY_BODY] = {"body", SP_T_STRING},
+    [SP_STORY_URL] = {"url", NULLABLE_STRING},
+    [SP_STORY_CANONICAL_URL] = {"canonical_url", NULLABLE_STRING},
+    [SP_STORY_OUTLET] = {"outlet", NULLABLE_STRING},
+    [SP_STORY_PHOTO_CREDIT] = {"photo_credit", NULLABLE_STRING},
+    [SP_STORY_PUBLISHED_AT] = {"published_at", NULLABLE_STRING},
+    [SP_STORY_LANGUAGE] = {"language", NULLABLE_STRING},
+    [SP_STORY_SOURCE] = {"source", SP_T_OBJECT},
+    [SP_STORY_DOC_URL] = {"doc_url", NULLABLE_STRING},
+    [SP_STORY_WORDPRESS] = {"wordpress", SP_T_OBJECT | SP_T_NULL},
+    [SP_STORY_SPLITTER] = {"splitter", SP_T_OBJECT},
+    [SP_STORY_FIELDS] = {NULL, 0}};
 
 unsigned sp_json_type(json_t *v) {
     switch (json_typeof(v)) {
@@ -64,11 +77,14 @@ static unsigned json_member_type(void *msg, const char *name) {
 typedef struct raw_cursor {
     const sp_members *m;
     size_t next;
+    const sp_member **found; /* each field's member, in the fields' order, or NULL */
+    size_t n_found;
 } raw_cursor;
 
 static unsigned raw_member_type(void *msg, const char *name) {
     raw_cursor *c = msg;
     const sp_member *mb = sp_members_next(c->m, name, &c->next);
+    if (c->found) c->found[c->n_found++] = mb;
     return mb ? sp_member_type(mb) : 0;
 }
 
@@ -94,7 +110,7 @@ int sp_check_fields(json_t *obj, const sp_field *fields, sp_fail *fail) {
 }
 
 int sp_check_members(const sp_members *m, const sp_field *fields, sp_fail *fail) {
-    raw_cursor c = {m, 0};
+    raw_cursor c = {m, 0, NULL, 0};
     return check_fields(&c, raw_member_type, fields, fail);
 }
 
@@ -109,3 +125,8 @@ int sp_check_clean(json_t *doc, sp_fail *fail) {
 int sp_check_story(json_t *story, sp_fail *fail) { return sp_check_fields(story, story_fields, fail); }
 
 int sp_check_story_members(const sp_members *m, sp_fail *fail) { return sp_check_members(m, story_fields, fail); }
+
+int sp_check_story_found(const sp_members *m, const sp_member *found[SP_STORY_FIELDS], sp_fail *fail) {
+    raw_cursor c = {m, 0, found, 0};
+    return check_fields(&c, raw_member_type, story_fields, fail);
+}

@@ -46,4 +46,17 @@ int sp_check_clean(json_t *doc, sp_fail *fail);   /* news.clean */
 int sp_check_story(json_t *story, sp_fail *fail); /* news.stories */
 int sp_check_story_members(const sp_members *m, sp_fail *fail); /* news.stories, raw */
 
+/* A story's fields, in the order sp_check_story() checks them. */
+enum {
+    SP_STORY_ID, SP_STORY_DOC_ID, SP_STORY_POSITION, SP_STORY_TITLE, SP_STORY_SUMMARY, SP_STORY_BODY,
+    SP_STORY_URL, SP_STORY_CANONICAL_URL, SP_STORY_OUTLET, SP_STORY_PHOTO_CREDIT, SP_STORY_PUBLISHED_AT,
+    SP_STORY_LANGUAGE, SP_STORY_SOURCE, SP_STORY_DOC_URL, SP_STORY_WORDPRESS, SP_STORY_SPLITTER,
+    SP_STORY_FIELDS
+};
+
+/* sp_check_story_members, and the members it found on the way, by field
+ * (found[SP_STORY_BODY] the body): for a stage that reads some of them,
+ * no second lookup. All are set when it returns 0. */
+int sp_check_story_found(const sp_members *m, const sp_member *found[SP_STORY_FIELDS], sp_fail *fail);
+
 #endif

@@ -79,7 +79,6 @@ typedef struct dedup {
     batch *last;          /* the batch decided last, until it is settled; or NULL */
     int sending;          /* now's claims are on their way to Redis (store_begin went through) */
     const sp_members *members; /* the top-level members of the story being described */
-    size_t member_next;        /* where the next lookup in them starts (sp_members_next) */
     char *text;           /* decoded strings */
     size_t text_cap;
     sp_buf brief;         /* title and summary */
@@ -169,12 +168,8 @@ void dedup_fini(void *state) {
     free(d);
 }
 
-/* The story's string member `name`, or NULL when it is absent or not a
- * string. Looked up in the order the stories have them (d->member_next). */
-static const sp_member *text_member(dedup *d, const char *name) {
-    const sp_member *m = sp_members_next(d->members, name, &d->member_next);
-    return m && m->type == 's' ? m : NULL;
-}
+/* A story member (found by the check) when it is a string, else NULL. */
+static const sp_member *text_member(const sp_member *m) { return m && m->type == 's' ? m : NULL; }
 
 /* A string member's decoded text in d->text (its length in *len), or NULL
  * for none. */
@@ -246,12 +241,12 @@ static int describe(dedup *d, const sp_input *in, story *s, sp_fail *fail) {
         sp_fail_set(fail, "not_object", "the story is not a JSON object");
         return -1;
     }
-    if (sp_check_story_members(d->members, fail) != 0) return -1;
+    const sp_member *found[SP_STORY_FIELDS];
+    if (sp_check_story_found(d->members, found, fail) != 0) return -1;
     find_cuts(d->members, in, s);
-    d->member_next = 0;
-    const sp_member *id = text_member(d, "story_id"), *title = text_member(d, "title"),
-                    *summary = text_member(d, "summary"), *body = text_member(d, "body"),
-                    *url = text_member(d, "url"), *given = text_member(d, "canonical_url");
+    const sp_member *id = text_member(found[SP_STORY_ID]), *title = text_member(found[SP_STORY_TITLE]),
+                    *summary = text_member(found[SP_STORY_SUMMARY]), *body = text_member(found[SP_STORY_BODY]),
+                    *url = text_member(found[SP_STORY_URL]), *given = text_member(found[SP_STORY_CANONICAL_URL]);
     v = text_view(d, in->data, id, &len);
     if (v == NULL || sp_seen_story_bytes(v, len, st->id) != 0) {
         sp_fail_set(fail, "invalid_value", "story_id is not 16 lowercase hex digits");

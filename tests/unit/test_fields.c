@@ -57,6 +57,24 @@ static void expect_story(const char *msg, int rc, const char *reason, const char
     assert_int_equal(sp_check_story_members(&m, &b), rc);
     assert_string_equal(b.reason, reason);
     assert_string_equal(b.detail, detail);
+    /* and sp_check_story_found(): the same verdict, and each field's
+     * member where the check found it */
+    const sp_member *found[SP_STORY_FIELDS];
+    sp_fail c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(sp_check_story_found(&m, found, &c), rc);
+    assert_string_equal(c.reason, reason);
+    if (rc == 0) {
+        static const char *const names[SP_STORY_FIELDS] = {
+            "story_id", "doc_id", "position", "title", "summary", "body", "url", "canonical_url",
+            "outlet", "photo_credit", "published_at", "language", "source", "doc_url", "wordpress", "splitter"};
+        for (int k = 0; k < SP_STORY_FIELDS; k++) {
+            if (found[k] == NULL || found[k]->key_len != strlen(names[k]) ||
+                memcmp(found[k]->key, names[k], found[k]->key_len) != 0)
+                fail_msg("found[%d] is not %s", k, names[k]);
+            if (found[k] != sp_members_get(&m, names[k])) fail_msg("found[%d]: another %s member", k, names[k]);
+        }
+    }
     sp_members_free(&m);
     json_decref(doc);
 }
