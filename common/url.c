@@ -181,9 +181,14 @@ static int hexval(char c) {
 }
 
 /* s with its percent-encoding normalised (see url.h), malloc'ed. */
-static char *normalise_pct(const char *s) {
+static char *normalise_pct_to(char *out, const char *s);
+
+static char *normalise_pct(const char *s) { return normalise_pct_to(sp_xmalloc(3 * strlen(s) + 1), s); }
+
+/* The same into out, which has room for 3 * strlen(s) + 1 bytes; returns out. */
+static char *normalise_pct_to(char *out, const char *s) {
     static const char hex[] = "0123456789ABCDEF";
-    char *out = sp_xmalloc(3 * strlen(s) + 1), *o = out;
+    char *o = out;
     for (const char *p = s;;) {
         const char *run = p;
         while (literal_ok((unsigned char)*p)) p++; /* most bytes; not '%', not the NUL */
@@ -257,15 +262,24 @@ static int cmp_param(const void *a, const void *b) {
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The query normalised, without tracking parameters and sorted; NULL when
- * nothing is left. */
-static char *clean_query(const char *q, const char *host) {
-    char *norm = normalise_pct(q), *save = NULL, *tok, *out = NULL;
-    size_t cap = 1, n = 0, total = 0;
-    struct param *keep;
+/* A query of up to QUERY_LOCAL bytes (and PARAMS_LOCAL parameters) is
+ * worked on the stack, a longer one in malloc'ed memory: most links have a
+ * short query, and its four allocations (a copy, its normalised form, the
+ * parameters, the result) were most of the malloc() and free() calls the
+ * deduper made, 3% of its cycles. */
+#define QUERY_LOCAL 512
+#define PARAMS_LOCAL 32
 
+/* The query q normalised, without tracking parameters and sorted, put at
+ * the end of out; 0 when nothing is left (and nothing was put). */
+static int put_clean_query(sp_buf *out, const char *q, const char *host) {
+    size_t qn = strlen(q), cap = 1, n = 0;
+    char local[3 * QUERY_LOCAL + 1], *norm, *save = NULL, *tok;
+    struct param local_keep[PARAMS_LOCAL], *keep;
+
+    norm = normalise_pct_to(qn <= QUERY_LOCAL ? local : sp_xmalloc(3 * qn + 1), q);
     for (const char *p = norm; *p; p++) cap += *p == '&';
-    keep = sp_xmalloc(cap * sizeof *keep);
+    keep = cap <= PARAMS_LOCAL ? local_keep : sp_xmalloc(cap * sizeof *keep);
     for (tok = strtok_r(norm, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
         size_t name_len = strcspn(tok, "=");
         if (is_tracking(tok, name_len, host)) continue;
@@ -273,24 +287,24 @@ static char *clean_query(const char *q, const char *host) {
         keep[n].name_len = name_len;
         keep[n].has_value = tok[name_len] == '=';
         keep[n].index = n;
-        total += strlen(tok) + 1;
         n++;
     }
-    if (n > 0) {
-        char *o;
-        qsort(keep, n, sizeof *keep, cmp_param);
-        out = o = sp_xmalloc(total);
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(keep[i].s);
-            if (i > 0) *o++ = '&';
-            memcpy(o, keep[i].s, len);
-            o += len;
-        }
-        *o = '\0';
+    if (n > 1) qsort(keep, n, sizeof *keep, cmp_param);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) sp_buf_put(out, "&", 1);
+        sp_buf_puts(out, keep[i].s);
     }
-    free(keep);
-    free(norm);
-    return out;
+    if (keep != local_keep) free(keep);
+    if (norm != local) free(norm);
+    return n > 0;
+}
+
+/* The same as a malloc'ed string, or NULL when nothing is left. */
+static char *clean_query(const char *q, const char *host) {
+    sp_buf b = {0};
+    if (put_clean_query(&b, q, host)) return sp_buf_take(&b);
+    sp_buf_free(&b);
+    return NULL;
 }
 
 /* ---- host ---- */
@@ -528,10 +542,13 @@ static char *plain(const char *url, size_t n) {
     if (path_end > path) sp_buf_put(&b, path, (size_t)(path_end - path));
     else sp_buf_put(&b, "/", 1);
     if (query) {
-        char *raw = sp_xstrndup(query, (size_t)(query_end - query)), *clean = clean_query(raw, lower_host);
-        if (clean) sp_buf_put(&b, "?", 1), sp_buf_puts(&b, clean);
-        free(clean);
-        free(raw);
+        size_t qn = (size_t)(query_end - query), mark = b.len;
+        char local[QUERY_LOCAL + 1], *raw = qn <= QUERY_LOCAL ? local : sp_xmalloc(qn + 1);
+        memcpy(raw, query, qn);
+        raw[qn] = '\0';
+        sp_buf_put(&b, "?", 1);
+        if (!put_clean_query(&b, raw, lower_host)) b.len = mark; /* nothing left: no '?' */
+        if (raw != local) free(raw);
     }
     return sp_buf_take(&b);
 }

@@ -488,6 +488,29 @@ static void test_long_url(void **state) {
     free(want);
 }
 
+/* Queries around the sizes url.c works on the stack (QUERY_LOCAL 512
+ * bytes, PARAMS_LOCAL 32 parameters) and just past them: the same result
+ * either side. 28 to 36 parameters given in reverse order, a tracking one
+ * among them, values padded so that the query is 500 to 530 bytes long. */
+static void test_query_sizes(void **state) {
+    (void)state;
+    for (int k = 28; k <= 36; k++)
+        for (int len = 500; len <= 530; len += 3) {
+            char in[2048], want[2048], value[64];
+            size_t n = (size_t)snprintf(in, sizeof in, "https://example.com/a?"), q = n;
+            size_t m = (size_t)snprintf(want, sizeof want, "https://example.com/a?");
+            int pad = (len - 13 - k * 7) / k; /* "utm_source=x&" is 13; "pNN=" + "&" + 2 value bytes are 7 */
+            if (pad < 0) pad = 0;
+            memset(value, 'v', sizeof value);
+            value[pad + 2 < 63 ? pad + 2 : 63] = '\0';
+            n += (size_t)snprintf(in + n, sizeof in - n, "utm_source=x&");
+            for (int i = k - 1; i >= 0; i--) n += (size_t)snprintf(in + n, sizeof in - n, "p%02d=%s%s", i, value, i ? "&" : "");
+            for (int i = 0; i < k; i++) m += (size_t)snprintf(want + m, sizeof want - m, "%sp%02d=%s", i ? "&" : "", i, value);
+            assert_true(n - q >= 400);
+            if (!check(in, want)) fail_msg("%d parameters, a query of %zu bytes", k, n - q);
+        }
+}
+
 /* Every seed link canonicalises to printable ASCII, idempotently, without
  * module/pgtype on scmp.com. */
 static void test_seed_links(void **state) {
@@ -672,6 +695,7 @@ int main(void) {
         cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_input_untouched),
         cmocka_unit_test(test_long_url),
+        cmocka_unit_test(test_query_sizes),
         cmocka_unit_test(test_seed_links),
         cmocka_unit_test(test_shortcut_agrees),
         cmocka_unit_test(test_plain_agrees),
