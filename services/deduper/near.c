@@ -45,14 +45,21 @@ void near_init(near_index *ix, int bands) {
     ix->slots = huge_calloc(slot_count(ix) * sizeof *ix->slots);
 }
 
-/* Give back the arrays beside the slots (none while the index is empty). */
+/* Give back the arrays beside the slots: those ix->with_more lists (at
+ * exit, a walk of all 16 MiB of slots read them back from memory). The
+ * slots stay as they are. */
 static void slots_free_more(near_index *ix) {
-    if (ix->n == 0) return;
-    for (size_t i = 0; i < slot_count(ix); i++) free(ix->slots[i].more);
+    for (size_t i = 0; i < ix->n_with_more; i++) {
+        free(ix->with_more[i]->more);
+        ix->with_more[i]->more = NULL;
+        ix->with_more[i]->more_cap = 0;
+    }
+    ix->n_with_more = 0;
 }
 
 void near_free(near_index *ix) {
     slots_free_more(ix);
+    free(ix->with_more);
     free(ix->slots);
     free(ix->v);
     free(ix->briefs);
@@ -142,12 +149,19 @@ static uint64_t slot_get(const near_slot *sl, uint32_t j, uint32_t *entry) {
     return *entry = sl->more[j - NEAR_SLOT_INLINE].entry, sl->more[j - NEAR_SLOT_INLINE].simhash;
 }
 
-static void slot_put(near_slot *sl, uint64_t simhash, uint32_t entry) {
+static void slot_put(near_index *ix, near_slot *sl, uint64_t simhash, uint32_t entry) {
     if (sl->n < NEAR_SLOT_INLINE) {
         sl->simhash[sl->n] = simhash;
         sl->entry[sl->n] = entry;
     } else {
         uint32_t j = sl->n - NEAR_SLOT_INLINE;
+        if (sl->more_cap == 0) { /* its first array */
+            if (ix->n_with_more == ix->with_more_cap) {
+                ix->with_more_cap = ix->with_more_cap ? 2 * ix->with_more_cap : 1024;
+                ix->with_more = sp_xrealloc(ix->with_more, ix->with_more_cap * sizeof *ix->with_more);
+            }
+            ix->with_more[ix->n_with_more++] = sl;
+        }
         if (j == sl->more_cap) {
             sl->more_cap = sl->more_cap ? sl->more_cap * 2 : 4;
             sl->more = sp_xrealloc(sl->more, sl->more_cap * sizeof *sl->more);
@@ -172,7 +186,7 @@ void near_add(near_index *ix, uint64_t simhash, uint64_t id, uint64_t brief, lon
     }
     ix->v[ix->n] = (near_entry){simhash, id, brief, day};
     if (brief) brief_add(ix, (uint32_t)ix->n);
-    for (int b = 0; b < ix->bands; b++) slot_put(&ix->slots[slot(ix, b, simhash)], simhash, (uint32_t)(ix->n + 1));
+    for (int b = 0; b < ix->bands; b++) slot_put(ix, &ix->slots[slot(ix, b, simhash)], simhash, (uint32_t)(ix->n + 1));
     ix->n++;
 }
 

@@ -61,6 +61,8 @@ typedef struct near_index {
     size_t n, cap;
     near_brief_slot *briefs;
     size_t briefs_cap, briefs_n;
+    near_slot **with_more; /* the slots with an array beside them, to free without a walk of all */
+    size_t n_with_more, with_more_cap;
 } near_index;
 
 void near_init(near_index *ix, int bands);
