@@ -1,7 +1,8 @@
 /* test_ids.c — stable ids (common/ids.c): sp_id_hex writes 16 lowercase hex
  * digits (zero-padded, big-endian digit order); sp_hash64 and sp_id2 are
  * deterministic; sp_id2 changes when either part changes, and the 0-byte
- * separator keeps ("ab","c") apart from ("a","bc"). */
+ * separator keeps ("ab","c") apart from ("a","bc"); sp_seen_story_bytes
+ * takes the hex back, and nothing else. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ids.h"
+#include "seen.h"
 
 static void assert_id_format(const char *id) {
     assert_int_equal(strlen(id), SP_ID_LEN - 1);
@@ -90,9 +92,36 @@ static void test_id2_is_hash_of_parts_joined_by_nul(void **state) {
     assert_string_equal(x, y);
 }
 
+/* sp_seen_story_bytes (common/seen.c) takes back what sp_id_hex writes, and
+ * refuses every byte but 0-9 a-f at every position, and other lengths. */
+static void test_story_bytes(void **state) {
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    char id[SP_ID_LEN];
+    uint8_t b[8];
+    (void)state;
+    for (int k = 0; k < 1000; k++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        sp_id_hex(x, id);
+        assert_int_equal(sp_seen_story_bytes(id, 16, b), 0);
+        for (int i = 0; i < 8; i++) assert_int_equal(b[i], (uint8_t)(x >> (56 - 8 * i)));
+    }
+    sp_id_hex(0x0123456789abcdefull, id);
+    for (int pos = 0; pos < 16; pos++)
+        for (int c = 0; c < 256; c++) {
+            char t[SP_ID_LEN];
+            memcpy(t, id, sizeof t);
+            t[pos] = (char)c;
+            int ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            if ((sp_seen_story_bytes(t, 16, b) == 0) != ok) fail_msg("byte 0x%02x at %d: %s", c, pos, ok ? "refused" : "taken");
+        }
+    assert_int_equal(sp_seen_story_bytes(id, 15, b), -1);
+    assert_int_equal(sp_seen_story_bytes(id, 17, b), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_hex),
+        cmocka_unit_test(test_story_bytes),
         cmocka_unit_test(test_hash64_deterministic),
         cmocka_unit_test(test_id2_deterministic),
         cmocka_unit_test(test_id2_differs_per_part),
