@@ -163,6 +163,40 @@ stage deduper --redis "redis://127.0.0.1:$port/1" --duplicates-file "$T/dups4.js
 ! grep -q '"event":"transform_retry"' "$T/deduper.log" || fail "next batch: a retry: $(grep -m1 transform_retry "$T/deduper.log")"
 ok
 
+# stdin a regular file (mapped, not read: stage_stdio.c reader_map()) or a
+# pipe: the same lines out. From the offset the file was given at (bash's
+# read leaves it past the first line); a last line without its newline
+# that ends exactly on a page boundary (nothing mapped after it to read);
+# a file already read to its end, and an empty one: nothing, exit 0.
+pt() { "$STORYPIPE_BIN/storypipe-passthrough" --stdio 2>>"$T/passthrough.log"; }
+head -5 "$T/stories.jsonl" > "$T/five.jsonl"
+pt < "$T/five.jsonl" > "$T/pt-file.jsonl"
+cat "$T/five.jsonl" | pt > "$T/pt-pipe.jsonl"
+cmp -s "$T/five.jsonl" "$T/pt-file.jsonl" || fail "stdin a file: the lines changed"
+cmp -s "$T/five.jsonl" "$T/pt-pipe.jsonl" || fail "stdin a pipe: the lines changed"
+{ read -r _; pt; } < "$T/five.jsonl" > "$T/pt-offset.jsonl"
+cmp -s <(tail -n +2 "$T/five.jsonl") "$T/pt-offset.jsonl" || fail "stdin a file at an offset: $(wc -l < "$T/pt-offset.jsonl") lines, want 4"
+$PY - "$T/five.jsonl" "$T/page.jsonl" <<'PYEOF'
+import json, sys
+line = json.loads(open(sys.argv[1]).readline())
+one = json.dumps(line)
+rest = 8192 - (len(one) + 1)  # the second line pads the file to two 4 KiB pages, no newline after it
+pad = dict(line, story_id="%016x" % 0xfeed, body="")
+filler = len(json.dumps(pad))
+pad["body"] = "x" * (rest - filler)
+text = one + "\n" + json.dumps(pad)
+assert len(text) == 8192, len(text)
+open(sys.argv[2], "w").write(text)
+PYEOF
+pt < "$T/page.jsonl" > "$T/pt-page.jsonl"
+[ "$(wc -l < "$T/pt-page.jsonl")" -eq 2 ] && cmp -s <(head -c 8192 "$T/pt-page.jsonl") "$T/page.jsonl" ||
+  fail "a last line without its newline at a page's end: $(wc -c < "$T/pt-page.jsonl") bytes out"
+: > "$T/empty.jsonl"
+pt < "$T/empty.jsonl" > "$T/pt-empty.jsonl" || fail "an empty file: exit $?"
+{ cat > /dev/null; pt; } < "$T/five.jsonl" > "$T/pt-end.jsonl" || fail "a file read to its end: exit $?"
+[ ! -s "$T/pt-empty.jsonl" ] && [ ! -s "$T/pt-end.jsonl" ] || fail "lines out of an empty input"
+ok
+
 # Redis down: the deduper retries with backoff, then carries on when Redis is back
 "$ROOT/scripts/redis.sh" stop "$T/redis"
 port2=$("$ROOT/scripts/free-port.sh")
