@@ -877,8 +877,9 @@ static int send_confirms(store *s);
  * cache as often, 3% of the deduper's time over 200,000 bench stories, now
  * 1.7% with the prefetching's own.) */
 static void prefetch_near(const store *s, size_t i) {
+    if (i >= s->n) return;
     const item *it = &s->items[i];
-    if (i < s->n && it->st.has_simhash) near_prefetch(&s->near, it->st.simhash, it->st.has_brief ? it->st.brief : 0);
+    if (it->st.has_simhash) near_prefetch(&s->near, it->st.simhash, it->st.has_brief ? it->st.brief : 0);
 }
 
 /* Today's near log is log_len bytes long after this batch appended
