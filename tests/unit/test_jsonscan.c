@@ -133,35 +133,73 @@ static void test_deep_nesting(void **state) {
     }
 }
 
-/* The duplicate-key set and the key buffer start inside the scanner (64
- * set entries, 128 key bytes) and move to the heap past that: n distinct
- * keys of `klen` bytes (an escape in each) in one object, then the same with
- * the first key repeated last (found after the move), and with a key that
- * only differs in its last byte. */
+/* The duplicate-key set, the keys compared one by one and the key buffer
+ * start inside the scanner (64 set entries, 64 keys, 128 key bytes) and
+ * move to the heap past that; an object's keys go from one-by-one to the
+ * set past LINEAR_KEYS (24), or at its first escaped key: n distinct keys of
+ * `klen` bytes (with an escape in each, or none, or in the last only) in
+ * one object, then the same with the first key repeated last (found after
+ * the moves), and with a key that only differs in its last byte. */
 static void test_many_and_long_keys(void **state) {
-    static const size_t counts[] = {1, 31, 32, 33, 100, 1000}, lengths[] = {1, 127, 128, 129, 300};
+    static const size_t counts[] = {1, 23, 24, 25, 31, 32, 33, 64, 65, 100, 1000},
+                        lengths[] = {1, 7, 8, 9, 16, 127, 128, 129, 300};
     (void)state;
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
         for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
-            for (int variant = 0; variant < 3; variant++) {
+            for (int variant = 0; variant < 9; variant++) {
+                int escape = variant / 3; /* 0 every key, 1 none, 2 the last only */
                 size_t n = counts[c], klen = lengths[l], cap = 64 + (n + 1) * (klen + 24);
                 char *buf = malloc(cap), *p = buf;
                 p += sprintf(p, "{\"schema_version\":1");
                 for (size_t i = 0; i <= n; i++) {
-                    size_t id = i == n ? (variant == 1 ? 0 : n + 1) : i;
-                    if (i == n && variant == 0) break;
-                    p += sprintf(p, ",\"\\u0041%0*zu%s\":%zu", (int)klen, id, i == n && variant == 2 ? "z" : "", i);
+                    size_t id = i == n ? (variant % 3 == 1 ? 0 : n + 1) : i;
+                    int escaped = escape == 0 || (escape == 2 && i == n);
+                    if (i == n && variant % 3 == 0) break;
+                    p += sprintf(p, ",\"%s%0*zu%s\":%zu", escaped ? "\\u0041" : "A", (int)klen, id,
+                                 i == n && variant % 3 == 2 ? "z" : "", i);
                 }
                 *p++ = '}';
                 assert_true((size_t)(p - buf) < cap);
                 assert_true(agree(buf, (size_t)(p - buf)));
-                if (variant == 1) { /* the repeated key must be refused */
+                if (variant % 3 == 1) { /* the repeated key must be refused */
                     sp_fail f;
                     memset(&f, 0, sizeof f);
                     assert_int_not_equal(sp_envelope_check(buf, (size_t)(p - buf), 1 << 20, NULL, &f), 0);
                 }
                 free(buf);
             }
+}
+
+/* Keys of nested objects are their own: a child may have its parent's
+ * keys, a parent's key after a child is compared with the parent's own,
+ * and siblings do not see each other's keys. */
+static void test_nested_keys(void **state) {
+    static const struct {
+        const char *json;
+        int ok;
+    } cases[] = {
+        {"{\"schema_version\":1,\"a\":{\"a\":1,\"schema_version\":2},\"b\":{\"a\":{\"a\":3}}}", 1},
+        {"{\"schema_version\":1,\"a\":{\"b\":1},\"b\":2}", 1},
+        {"{\"schema_version\":1,\"a\":{\"b\":1},\"a\":2}", 0},
+        {"{\"schema_version\":1,\"x\":[{\"k\":1},{\"k\":2}],\"y\":{\"k\":1,\"k\":2}}", 0},
+        {"{\"schema_version\":1,\"x\":[{\"k\":1},{\"k\":2}],\"y\":{\"k\":1,\"l\":2}}", 1},
+        {"{\"schema_version\":1,\"headline\":1,\"headlinf\":2,\"headline\":3}", 0},
+        {"{\"schema_version\":1,\"published_at\":1,\"published_on\":2}", 1},
+        {"{\"schema_version\":1,\"a\":1,\"\\u0061\":2}", 0},
+        {"{\"schema_version\":1,\"\\u0061\":1,\"a\":2}", 0},
+        {"{\"schema_version\":1,\"a\\u0000\":1,\"a\":2}", 0},
+        {"{\"schema_version\":1,\"\":1,\"\":2}", 0},
+        {"{\"schema_version\":1,\"\":1,\"a\":{\"\":2}}", 1},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sp_fail f;
+        size_t len = strlen(cases[i].json);
+        memset(&f, 0, sizeof f);
+        if (!agree(cases[i].json, len)) fail_msg("case %zu: the checks disagree", i);
+        if ((sp_envelope_check(cases[i].json, len, 1 << 20, NULL, &f) == 0) != cases[i].ok)
+            fail_msg("case %zu: %s", i, cases[i].ok ? "refused" : "taken");
+    }
 }
 
 /* Mutate valid messages at random (seeded): flip, insert, delete bytes
@@ -205,6 +243,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_many_and_long_keys),
+        cmocka_unit_test(test_nested_keys),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_random_mutations),
     };
