@@ -49,7 +49,8 @@ void *sp_base64_decode(const char *s, size_t len, size_t *out_len);
 /* AVX2 paths. SP_AVX2 is defined where a function may be built for AVX2
  * (__attribute__((target("avx2"))): GCC or clang on x86-64) while the rest
  * stays baseline x86-64; sp_avx2() says at run time whether to call it:
- * the processor has AVX2 and sp_no_avx2 is 0. Tests set sp_no_avx2 to 1 to
+ * the processor has AVX2, BMI1 and BMI2 (every one with AVX2 so far has
+ * the other two; fingerprint.c's AVX2 build uses them) and sp_no_avx2 is 0. Tests set sp_no_avx2 to 1 to
  * run the same input through the SSE2 path and compare. */
 extern int sp_no_avx2;
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
