@@ -114,23 +114,23 @@ static int more_input(const reader *r) {
  * given to its end; the offset is left at the end, as reading it would. A
  * file cut shorter while it is mapped ends the process with SIGBUS (as it
  * does any program that maps its input): the lines it lost would
- * otherwise be missed without a word. 0, or -1 (then it is read). */
-static int reader_map(reader *r) {
-    struct stat st;
+ * otherwise be missed without a word. st: the file's fstat() (the caller
+ * has it: a regular file). 0, or -1 (then it is read). */
+static int reader_map(reader *r, const struct stat *st) {
     off_t at = lseek(r->fd, 0, SEEK_CUR), page = (off_t)sysconf(_SC_PAGESIZE), base;
     void *m;
-    if (at < 0 || page <= 0 || fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= at) return -1;
+    if (at < 0 || page <= 0 || st->st_size <= at) return -1;
     base = at / page * page;
-    if ((uintmax_t)(st.st_size - base) > SIZE_MAX) return -1;
-    m = mmap(NULL, (size_t)(st.st_size - base), PROT_READ, MAP_PRIVATE, r->fd, base);
+    if ((uintmax_t)(st->st_size - base) > SIZE_MAX) return -1;
+    m = mmap(NULL, (size_t)(st->st_size - base), PROT_READ, MAP_PRIVATE, r->fd, base);
     if (m == MAP_FAILED) return -1;
-    (void)madvise(m, (size_t)(st.st_size - base), MADV_SEQUENTIAL);
-    (void)lseek(r->fd, st.st_size, SEEK_SET);
+    (void)madvise(m, (size_t)(st->st_size - base), MADV_SEQUENTIAL);
+    (void)lseek(r->fd, st->st_size, SEEK_SET);
     r->map = m;
-    r->map_len = (size_t)(st.st_size - base);
+    r->map_len = (size_t)(st->st_size - base);
     r->buf = (char *)m + (at - base);
     r->start = 0;
-    r->end = r->cap = (size_t)(st.st_size - at);
+    r->end = r->cap = (size_t)(st->st_size - at);
     r->eof = 1;
     return 0;
 }
@@ -262,7 +262,7 @@ int sp_run_stdio(sp_runtime *rt) {
         goto done;
     }
     in.regular = fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (!in.regular || reader_map(&in) != 0) in.buf = sp_xmalloc(in.cap);
+    if (!in.regular || reader_map(&in, &st) != 0) in.buf = sp_xmalloc(in.cap);
     for (i = 0; i < 2; i++) items[i] = sp_xmalloc(SP_BATCH_MAX * sizeof *items[i]);
     /* large buffers: a system call per 64 KiB, not per 4 KiB (glibc takes a
      * size only with a buffer); static, as the streams outlive this call */
